@@ -1,0 +1,466 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: service_health
+short_description: Check that an HTTP(S) service answers as expected, optionally waiting for it
+version_added: 0.1.0
+author:
+  - numberone.owu contributors (@numberone)
+description:
+  - Sends one HTTP(S) request to O(url) and checks the status code, optionally a field of the
+    JSON answer and a piece of the body.
+  - Like C(community.postgresql.postgresql_ping), it does not fail when the service is down or
+    answers wrongly. It returns RV(is_available), RV(status), RV(latency_ms) and a short
+    RV(reason); add C(failed_when) or C(until) to the task, or use O(wait).
+  - With O(wait=true) it tries again every O(delay) seconds, up to O(retries) more times, until
+    the check passes.
+  - With O(ollama=true) it also reads Ollama's C(/api/version) and C(/api/ps) from the same
+    server and lists the loaded models that run on the CPU because they did not fit in VRAM
+    (RV(ollama.cpu_fallback)).
+  - The module only reads. It never reports a change.
+options:
+  url:
+    description:
+      - The URL to check, V(http://) or V(https://).
+    type: str
+    required: true
+  method:
+    description:
+      - HTTP method of the request.
+    type: str
+    choices: [GET, HEAD, POST]
+    default: GET
+  status_code:
+    description:
+      - HTTP status codes that count as healthy.
+    type: list
+    elements: int
+    default: [200]
+  json_field:
+    description:
+      - Dotted path of a field in the JSON answer that must exist, for example V(status) or
+        V(data.0.name) (a number selects a list item).
+      - Without O(json_value), the field must exist and not be V(null), V(false), empty or zero.
+    type: str
+  json_value:
+    description:
+      - The value O(json_field) must have. Compared as JSON values; a string also matches a
+        number or boolean with the same text (V("true") matches V(true), V("1") matches V(1)).
+      - Needs O(json_field).
+    type: raw
+  body_contains:
+    description:
+      - Text the answer's body must contain.
+    type: str
+  headers:
+    description:
+      - Extra request headers, for example an C(Authorization) header. Not logged.
+    type: dict
+    default: {}
+  timeout:
+    description:
+      - Seconds one request may take (connecting and each read).
+    type: float
+    default: 5
+  wait:
+    description:
+      - Whether to try again until the check passes, at most O(retries) more times.
+    type: bool
+    default: false
+  retries:
+    description:
+      - With O(wait=true), how many more times to try after the first failed check.
+    type: int
+    default: 60
+  delay:
+    description:
+      - With O(wait=true), seconds between two tries.
+    type: float
+    default: 2
+  ollama:
+    description:
+      - Whether the server is Ollama. When the check passes, the module then also reads
+        C(/api/version) and C(/api/ps) from the server of O(url) and returns RV(ollama).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - numberone.owu._api
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module only reads, so it checks the service in check mode too.
+  diff_mode:
+    support: none
+  idempotent:
+    description:
+      - When run twice in a row with the same arguments, the second run reports no change.
+    support: full
+    details:
+      - The module never changes anything.
+  action_group:
+    description: Use C(group/numberone.owu.owu) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - numberone.owu.owu
+  platform:
+    support: full
+    platforms: posix
+notes:
+  - The request runs on the managed host, so O(url) is resolved there (C(127.0.0.1) is the
+    managed host).
+seealso:
+  - module: numberone.owu.ollama_model
+  - module: ansible.builtin.uri
+"""
+
+EXAMPLES = r"""
+---
+- name: Wait for the Ollama API and show models that fell back to the CPU
+  numberone.owu.service_health:
+    url: http://127.0.0.1:11434/api/version
+    json_field: version
+    ollama: true
+    wait: true
+    retries: 30
+    delay: 2
+  register: __ollama_health
+  failed_when: not __ollama_health.is_available
+
+- name: Warn about models running on the CPU
+  ansible.builtin.debug:
+    msg: "On CPU: {{ __ollama_health.ollama.cpu_fallback | join(', ') }}"
+  when: __ollama_health.ollama.cpu_fallback | length > 0
+
+- name: Check Open WebUI's health answer
+  numberone.owu.service_health:
+    url: http://127.0.0.1:8080/health
+    json_field: status
+    json_value: true
+  register: __openwebui_health
+
+- name: Accept a redirect to a login page as healthy
+  numberone.owu.service_health:
+    url: https://langfuse.example.internal/
+    status_code: [200, 302]
+    validate_certs: false
+"""
+
+RETURN = r"""
+is_available:
+  description: Whether the last check passed.
+  returned: always
+  type: bool
+  sample: true
+status:
+  description: HTTP status code of the last answer, V(-1) when no HTTP answer came (refused, timed out).
+  returned: always
+  type: int
+  sample: 200
+latency_ms:
+  description: Milliseconds the last request took, until the whole body was read.
+  returned: always
+  type: float
+  sample: 3.2
+reason:
+  description: Why the last check failed, or V(OK).
+  returned: always
+  type: str
+  sample: "HTTP 503 is not one of the expected status codes [200]"
+attempts:
+  description: How many checks were made.
+  returned: always
+  type: int
+  sample: 1
+url:
+  description: The URL that was checked.
+  returned: always
+  type: str
+  sample: http://127.0.0.1:11434/api/version
+json:
+  description: The answer's body, parsed, when it is JSON.
+  returned: when the last answer was JSON
+  type: raw
+  sample: {version: 0.32.15}
+ollama:
+  description: What the Ollama server reports.
+  returned: when O(ollama=true) and the check passed
+  type: dict
+  contains:
+    version:
+      description: The server's version from C(/api/version), V(null) if it could not be read.
+      type: str
+      sample: 0.32.15
+    loaded:
+      description: The models loaded in memory (C(/api/ps)).
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Model name.
+          type: str
+          sample: llama3.1:8b
+        size:
+          description: Bytes the loaded model uses in total.
+          type: int
+          sample: 6654289920
+        size_vram:
+          description: Of that, bytes in GPU memory.
+          type: int
+          sample: 6654289920
+        on_gpu_percent:
+          description: Share of the model in GPU memory, 0 to 100.
+          type: int
+          sample: 100
+    cpu_fallback:
+      description: Names of loaded models with nothing in GPU memory (C(size_vram) 0), which run on the CPU.
+      type: list
+      elements: str
+      sample: []
+    error:
+      description: Why C(/api/version) or C(/api/ps) could not be read. Only present then.
+      type: str
+      sample: "GET http://127.0.0.1:11434/api/ps failed: HTTP 500 Internal Server Error"
+"""
+
+import json
+import socket
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.six import string_types
+
+from ansible_collections.numberone.owu.plugins.module_utils._api import (
+    ApiError,
+    api_argument_spec,
+    describe_network_error,
+    get_json,
+    join_url,
+    origin_of,
+    request,
+)
+
+_MISSING = object()
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+# ---------------------------------------------------------------- pure helpers
+
+def lookup_field(data, path):
+    """Follow a dotted path (``a.b.0.c``) into parsed JSON; returns _MISSING when absent."""
+    current = data
+    for part in path.split('.'):
+        if isinstance(current, dict):
+            if part not in current:
+                return _MISSING
+            current = current[part]
+        elif isinstance(current, list):
+            try:
+                index = int(part)
+            except ValueError:
+                return _MISSING
+            if not -len(current) <= index < len(current):
+                return _MISSING
+            current = current[index]
+        else:
+            return _MISSING
+    return current
+
+
+def value_matches(actual, expected):
+    """Compare a JSON value with the expected one; a string also matches a scalar with the same text."""
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        if isinstance(actual, bool) and isinstance(expected, bool):
+            return actual == expected
+        return _scalar_text(actual) == _scalar_text(expected)
+    if actual == expected:
+        return True
+    if isinstance(expected, string_types) or isinstance(actual, string_types):
+        if isinstance(actual, (dict, list)) or isinstance(expected, (dict, list)):
+            return False
+        return _scalar_text(actual) == _scalar_text(expected)
+    return False
+
+
+def _scalar_text(value):
+    if isinstance(value, bool):
+        return u'true' if value else u'false'
+    if value is None:
+        return u'null'
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = to_text(value).strip()
+    return text.lower() if text.lower() in (u'true', u'false', u'null') else text
+
+
+def parse_json_body(body, content_type=''):
+    """The parsed body when it is JSON (by content type or by its look), else _MISSING."""
+    text = to_text(body, errors='replace').strip()
+    if not text:
+        return _MISSING
+    if 'json' not in (content_type or '').lower() and text[0] not in '{[':
+        return _MISSING
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _MISSING
+
+
+def evaluate(status, body, content_type, expected_status, json_field=None, json_value=None,
+             body_contains=None):
+    """Judge one answer; returns (ok, reason, parsed JSON or _MISSING)."""
+    parsed = parse_json_body(body, content_type)
+    if status not in expected_status:
+        return False, 'HTTP %s is not one of the expected status codes %s' % (status, list(expected_status)), parsed
+    if json_field:
+        if parsed is _MISSING:
+            return False, 'the answer is not JSON, cannot check field %s' % json_field, parsed
+        actual = lookup_field(parsed, json_field)
+        if actual is _MISSING:
+            return False, 'JSON field %s is missing' % json_field, parsed
+        if json_value is None:
+            if actual in (None, False, '', 0, [], {}):
+                return False, 'JSON field %s is %s' % (json_field, json.dumps(actual)), parsed
+        elif not value_matches(actual, json_value):
+            return False, 'JSON field %s is %s, expected %s' % (
+                json_field, json.dumps(actual), json.dumps(json_value, default=to_native)), parsed
+    if body_contains and to_text(body_contains) not in to_text(body, errors='replace'):
+        return False, 'the body does not contain %s' % json.dumps(to_text(body_contains)), parsed
+    return True, 'OK', parsed
+
+
+def summarize_ps(ps):
+    """``/api/ps`` answer -> (loaded list, cpu_fallback names)."""
+    loaded = []
+    cpu = []
+    for entry in (ps or {}).get('models') or []:
+        if not isinstance(entry, dict):
+            continue
+        name = to_text(entry.get('name') or entry.get('model') or '')
+        size = _as_int(entry.get('size'))
+        size_vram = _as_int(entry.get('size_vram'))
+        percent = int(round(100.0 * size_vram / size)) if size > 0 else 0
+        loaded.append(dict(name=name, size=size, size_vram=size_vram, on_gpu_percent=min(percent, 100)))
+        if size_vram == 0:
+            cpu.append(name)
+    return loaded, cpu
+
+
+def _as_int(value):
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+# ---------------------------------------------------------------- checks
+
+def check_once(params, clock=time.monotonic):
+    """One request and its judgement; returns a dict (is_available, status, latency_ms, reason, json?)."""
+    start = clock()
+    response, info = request(params['url'], method=params['method'], headers=params['headers'],
+                             timeout=params['timeout'], validate_certs=params['validate_certs'],
+                             use_proxy=params['use_proxy'])
+    status = info['status']
+    body = b''
+    if response is not None:
+        try:
+            body = response.read(MAX_BODY_BYTES)
+        except socket.timeout:
+            return _outcome(False, status, start, clock, 'timed out reading the answer')
+        except Exception as e:  # pylint: disable=broad-except
+            return _outcome(False, status, start, clock, 'reading the answer failed: %s' % describe_network_error(e))
+        finally:
+            response.close()
+    elif status == -1:
+        return _outcome(False, status, start, clock, info['msg'] or 'no answer')
+    else:
+        body = info.get('body') or b''
+    ok, reason, parsed = evaluate(status, body, info['headers'].get('content-type', ''),
+                                  params['status_code'], params['json_field'], params['json_value'],
+                                  params['body_contains'])
+    result = _outcome(ok, status, start, clock, reason)
+    if parsed is not _MISSING:
+        result['json'] = parsed
+    return result
+
+
+def _outcome(ok, status, start, clock, reason):
+    return dict(is_available=ok, status=status, latency_ms=round((clock() - start) * 1000.0, 1), reason=reason)
+
+
+def ollama_report(params):
+    """Version and loaded models of the Ollama server behind ``params['url']``."""
+    base = origin_of(params['url'])
+    kwargs = dict(timeout=params['timeout'], validate_certs=params['validate_certs'],
+                  use_proxy=params['use_proxy'], headers=params['headers'])
+    report = dict(version=None, loaded=[], cpu_fallback=[])
+    errors = []
+    try:
+        report['version'] = (get_json(join_url(base, '/api/version'), **kwargs) or {}).get('version')
+    except (ApiError, AttributeError) as e:
+        errors.append(to_text(getattr(e, 'msg', e)))
+    try:
+        report['loaded'], report['cpu_fallback'] = summarize_ps(get_json(join_url(base, '/api/ps'), **kwargs))
+    except (ApiError, AttributeError) as e:
+        errors.append(to_text(getattr(e, 'msg', e)))
+    if errors:
+        report['error'] = '; '.join(errors)
+    return report
+
+
+def run(params, sleep=time.sleep):
+    attempts = 0
+    max_attempts = 1 + (params['retries'] if params['wait'] else 0)
+    while True:
+        attempts += 1
+        result = check_once(params)
+        if result['is_available'] or attempts >= max_attempts:
+            break
+        sleep(params['delay'])
+    result['attempts'] = attempts
+    if params['ollama'] and result['is_available']:
+        result['ollama'] = ollama_report(params)
+    return result
+
+
+def main():
+    argument_spec = api_argument_spec(url_required=True, timeout_default=5)
+    argument_spec.update(
+        method=dict(type='str', default='GET', choices=['GET', 'HEAD', 'POST']),
+        status_code=dict(type='list', elements='int', default=[200]),
+        json_field=dict(type='str'),
+        json_value=dict(type='raw'),
+        body_contains=dict(type='str'),
+        headers=dict(type='dict', default={}, no_log=True),
+        wait=dict(type='bool', default=False),
+        retries=dict(type='int', default=60),
+        delay=dict(type='float', default=2),
+        ollama=dict(type='bool', default=False),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_by=dict(json_value='json_field'))
+    params = module.params
+    if not params['url'].lower().startswith(('http://', 'https://')):
+        module.fail_json(msg='url must start with http:// or https://, got %s' % params['url'])
+    if params['retries'] < 0 or params['delay'] < 0:
+        module.fail_json(msg='retries and delay must be 0 or more')
+    if params['timeout'] <= 0:
+        module.fail_json(msg='timeout must be more than 0, got %s' % params['timeout'])
+    result = run(params)
+    module.exit_json(changed=False, url=params['url'], **result)
+
+
+if __name__ == '__main__':
+    main()
