@@ -197,8 +197,10 @@ cleanup() {
 as_root() { if ((EUID == 0)); then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
 
 apt_install() {
+  echo "apt-get install $*"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  as_root env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l \
+    apt-get install -y -qq "$@" >/dev/null
 }
 
 requirements_hash() {

@@ -24,14 +24,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import json
 import socket
+import threading
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.urls import Request, open_url
+
+try:
+    from ansible.module_utils.urls import make_context
+    _REQUEST_TAKES_CONTEXT = 'context' in inspect.signature(Request.open).parameters
+except (ImportError, TypeError, ValueError):  # pragma: no cover - older ansible-core
+    make_context = None
+    _REQUEST_TAKES_CONTEXT = False
 
 OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434'
 OLLAMA_DEFAULT_PORT = 11434
@@ -152,9 +161,13 @@ def request(url, method='GET', payload=None, data=None, headers=None, timeout=10
         headers.setdefault('Content-Type', 'application/json')
     info = dict(url=url, status=-1, msg='', headers={})
     try:
-        response = open_url(url, data=data, headers=headers, method=method, timeout=timeout,
-                            validate_certs=validate_certs, use_proxy=use_proxy,
-                            http_agent='numberone.owu', follow_redirects='safe')
+        kwargs = dict(data=data, headers=headers, timeout=timeout, validate_certs=validate_certs,
+                      use_proxy=use_proxy, http_agent='numberone.owu', follow_redirects='safe')
+        context = _ssl_context(validate_certs)
+        if context is not None:
+            response = Request().open(method, url, context=context, **kwargs)
+        else:
+            response = open_url(url, method=method, **kwargs)
     except HTTPError as e:
         try:
             body = e.read() if e.fp is not None else b''
@@ -181,6 +194,25 @@ def request(url, method='GET', payload=None, data=None, headers=None, timeout=10
     info.update(status=response.getcode(), msg='OK', headers=_lower_headers(response.headers),
                 url=response.geturl() or url)
     return response, info
+
+
+_CONTEXTS = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def _ssl_context(validate_certs):
+    """One TLS context per ``validate_certs`` value, built once and shared.
+
+    ``open_url`` builds a new context (loading every system CA) for each request, even for plain
+    ``http://``, which costs ~60 ms a request; a health check loop and a pull's several requests
+    should not pay that each time. ``None`` when this ansible-core cannot take a context.
+    """
+    if not _REQUEST_TAKES_CONTEXT or make_context is None:
+        return None
+    with _CONTEXTS_LOCK:
+        if validate_certs not in _CONTEXTS:
+            _CONTEXTS[validate_certs] = make_context(validate_certs=validate_certs)
+        return _CONTEXTS[validate_certs]
 
 
 def _lower_headers(headers):

@@ -20,8 +20,8 @@ description:
     Ollama's HTTP API.
   - Reads the server's model list (C(GET /api/tags)) first and reports a change only when a model
     was pulled or removed, or when O(pull=always) brought a new digest.
-  - Pulls stream C(POST /api/pull) line by line. Both ways Ollama reports an error are handled: an
-    HTTP error before the stream starts, and an C(error) line inside a stream that started with
+  - Pulls stream C(POST /api/pull) line by line. Both ways Ollama reports an error are handled, an
+    HTTP error before the stream starts and an C(error) line inside a stream that started with
     HTTP 200. A model the registry does not know fails with the model name and Ollama's message.
   - Network errors, timeouts and server-side errors are retried (O(retries), O(retry_delay)).
     Ollama keeps the layers it already downloaded, so a retried pull resumes where the failed one
@@ -68,8 +68,8 @@ options:
   retries:
     description:
       - How many more times a failed pull (or model list read) is tried after the first attempt.
-      - Only failures that may go away are retried: network errors, timeouts, HTTP 5xx and errors
-        in the progress stream. An unknown model, an invalid name or another HTTP 4xx fails at once.
+      - Only failures that may go away are retried. These are network errors, timeouts, HTTP 5xx
+        and errors in the progress stream. An unknown model, an invalid name or another HTTP 4xx fails at once.
     type: int
     default: 3
   retry_delay:

@@ -55,8 +55,9 @@ CONTEXT_LADDER = (32768, 16384, 8192, 4096)
 CONTEXT_TIER_GIB = 23.0
 SMALL_CONTEXT_CEILING = 8192
 CPU_CONTEXT = 4096
-# Hosts with at least this much usable VRAM also get a dedicated code model by default.
-CODE_PURPOSE_MIN_GIB = 16.0
+# Hosts with a 16 GB card or more (16 GB cards report a little under 16 GiB) also get a
+# dedicated code model by default.
+CODE_PURPOSE_MIN_GIB = 15.5
 # kv_cache_type=auto: q8_0 below this much usable VRAM when flash attention is on.
 KV_AUTO_Q8_BELOW_GIB = 23.0
 # CPU plans: only models up to this size (generation speed is memory bandwidth / model size),

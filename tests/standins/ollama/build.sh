@@ -9,7 +9,8 @@
 #
 # Usage: tests/standins/ollama/build.sh            build if needed, print the image reference
 #        tests/standins/ollama/build.sh --prepare  only fill the cache (for the pytest tests, no Docker)
-# Env:   PYTHON (python3, must be 3.11 like the image), OWU_STANDIN_CACHE, OWU_STANDIN_IMAGE
+# Env:   PYTHON (python3, must be 3.11 like the image), OWU_STANDIN_CACHE, OWU_STANDIN_IMAGE,
+#        OWU_STANDIN_DOCKER_BUILD_FLAGS (extra `docker build` flags, e.g. --no-cache)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,6 +49,13 @@ if [ "$(cat "${cache}/site-packages/.stamp" 2>/dev/null || true)" != "${stamp}" 
     "${wheel}" "${runtime_pins[@]}" >&2
   # The wheel duplicates its shared libraries under lib/ and ships headers: not needed at runtime.
   rm -rf "${cache}/site-packages.tmp/lib" "${cache}/site-packages.tmp/include" "${cache}/site-packages.tmp/bin"
+  # Wheels cannot hold symlinks: libX.so, libX.so.N and libX.so.N.M.K are three copies. Link them again.
+  (cd "${cache}/site-packages.tmp/llama_cpp/lib" && for real in *.so.*.*.*; do
+     for alias in "${real%%.so.*}.so" "$(echo "${real}" | sed -E 's/^(.*\.so\.[0-9]+)\..*$/\1/')"; do
+       if [ -f "${alias}" ] && [ ! -L "${alias}" ] && cmp -s "${alias}" "${real}"; then ln -sf "${real}" "${alias}"; fi
+     done
+   done)
+  find "${cache}/site-packages.tmp/numpy" -type d -name tests -prune -exec rm -rf {} +
   echo "${stamp}" > "${cache}/site-packages.tmp/.stamp"
   rm -rf "${cache}/site-packages"
   mv "${cache}/site-packages.tmp" "${cache}/site-packages"
@@ -97,7 +105,8 @@ if docker image inspect "${image}:${hash}" >/dev/null 2>&1; then
   log "up to date: ${image}:${hash}"
 else
   log "building ${image}:${hash}"
-  docker build -t "${image}:${hash}" "${ctx}" >&2
+  # shellcheck disable=SC2086 # word splitting of extra flags (e.g. --no-cache) is intended
+  docker build ${OWU_STANDIN_DOCKER_BUILD_FLAGS:-} -t "${image}:${hash}" "${ctx}" >&2
 fi
 docker tag "${image}:${hash}" "${image}:latest"
 rm -rf "${ctx}"

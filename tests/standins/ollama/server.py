@@ -185,7 +185,9 @@ def human_bytes(value):
     for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
         if value >= size:
             number = value / size
-            return ("%d %s" % (round(number), unit)) if number >= 100 else ("%.1f %s" % (number, unit)).replace(".0 ", " ")
+            if number >= 10 or number == int(number):
+                return "%d %s" % (int(number), unit)
+            return "%.1f %s" % (number, unit)
     return "%d B" % value
 
 
@@ -695,7 +697,8 @@ class Engine:
         return None
 
     def _kwargs(self, **extra):
-        threads = self.threads or os.cpu_count() or 1
+        # llama.cpp's own default (half the cores): on small shared CI machines more threads spin and slow down
+        threads = self.threads or max((os.cpu_count() or 2) // 2, 1)
         kwargs = {"model_path": self.gguf_path, "n_ctx": REAL_N_CTX, "verbose": False,
                   "n_threads": threads, "n_threads_batch": threads}
         kwargs.update(extra)
@@ -1427,7 +1430,6 @@ class Handler(BaseHTTPRequestHandler):
                 self.app.unload(local)
                 self.send_json(200, self._stats_base(raw, {"response": "", "done": True, "done_reason": "unload"}))
                 return
-            self._require_engine()
             self.app.touch(local, keep_alive, options)
             self.send_json(200, self._stats_base(raw, {"response": "", "done": True, "done_reason": "load"}))
             return
@@ -1465,7 +1467,6 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_json(200, self._stats_base(raw, {"message": {"role": "assistant", "content": ""},
                                                            "done_reason": "unload", "done": True}))
                 return
-            self._require_engine()
             self.app.touch(local, keep_alive, options)
             self.send_json(200, self._stats_base(raw, {"message": {"role": "assistant", "content": ""},
                                                        "done_reason": "load", "done": True}))

@@ -61,7 +61,6 @@ class ScriptedServer(object):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = 'HTTP/1.1'
-            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between small writes
 
             def log_message(self, *args):  # keep pytest output clean
                 pass
@@ -266,9 +265,8 @@ class FakeOllama(object):
 
 
 @pytest.fixture
-def ollama():
-    with ScriptedServer() as srv:
-        yield FakeOllama(srv)
+def ollama(server):
+    return FakeOllama(server)
 
 
 def args(fake, **kwargs):
@@ -566,10 +564,7 @@ def test_slow_but_steady_pull_does_not_time_out(run_module, ollama):
 
 
 def test_server_down(run_module):
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    url = 'http://127.0.0.1:%d' % sock.getsockname()[1]
-    sock.close()
+    url = closed_port_url()
     result = run_module(ollama_model.main, dict(url=url, name='phi3:mini', retries=1, retry_delay=0))
     assert result['failed'] is True
     assert result['msg'] == 'GET %s/api/tags failed: connection refused (Ollama API at %s)' % (url, url)
