@@ -217,8 +217,8 @@ setup_venv() {
     return 0
   fi
   rm -rf "${VENV}"
-  if ! "${python}" -m venv "${VENV}" 2>/dev/null; then
-    # Debian splits ensurepip into python3.X-venv.
+  if ! "${python}" -m venv "${VENV}" >/dev/null 2>&1; then
+    echo "${python} -m venv failed: Debian ships ensurepip separately, in python${PYTHON_VERSION}-venv"
     rm -rf "${VENV}"
     apt_install "python${PYTHON_VERSION}-venv"
     "${python}" -m venv "${VENV}"

@@ -160,6 +160,10 @@ def request(url, method='GET', payload=None, data=None, headers=None, timeout=10
         data = json.dumps(payload).encode('utf-8')
         headers.setdefault('Content-Type', 'application/json')
     info = dict(url=url, status=-1, msg='', headers={})
+    # Thread note: ansible's Request.open installs its opener process-wide and then calls
+    # urllib's urlopen, so concurrent calls may use each other's opener. That is harmless as long
+    # as concurrent calls share validate_certs/use_proxy (ollama_model's workers do); per-request
+    # headers and data travel on the request object, not the opener.
     try:
         kwargs = dict(data=data, headers=headers, timeout=timeout, validate_certs=validate_certs,
                       use_proxy=use_proxy, http_agent='numberone.owu', follow_redirects='safe')

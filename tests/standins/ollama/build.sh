@@ -32,12 +32,13 @@ log() { printf '[ollama-standin] %s\n' "$*" >&2; }
 mkdir -p "${cache}/wheels"
 
 # 1. llama-cpp-python wheel (compiled from source once; portable CPU build).
-wheel=$(ls "${cache}"/wheels/llama_cpp_python-${llama_version}-*.whl 2>/dev/null | head -n1 || true)
+find_wheel() { find "${cache}/wheels" -maxdepth 1 -name "llama_cpp_python-${llama_version}-*.whl" | sort | head -n1; }
+wheel=$(find_wheel)
 if [ -z "${wheel}" ]; then
   log "compiling llama-cpp-python ${llama_version} (one-off, several minutes)"
   CMAKE_ARGS="-DGGML_NATIVE=OFF" "${py}" -m pip wheel --no-deps --no-cache-dir -w "${cache}/wheels" \
     "llama-cpp-python==${llama_version}" >&2
-  wheel=$(ls "${cache}"/wheels/llama_cpp_python-${llama_version}-*.whl | head -n1)
+  wheel=$(find_wheel)
 fi
 
 # 2. site-packages for the image (and for the pytest subprocess): wheel + pinned deps.

@@ -1156,6 +1156,17 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
             self.close_connection = True
             status = 499
+        except Exception as exc:  # pylint: disable=broad-except
+            if not started:
+                raise
+            # like upstream: an error after the stream started is its last NDJSON line
+            log("ERROR", "stream failed", error=repr(exc))
+            try:
+                self._chunk(json.dumps({"error": str(exc)}).encode() + b"\n")
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                pass
+            self.close_connection = True
         finally:
             close = getattr(items, "close", None)
             if close:
