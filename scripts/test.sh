@@ -155,13 +155,13 @@ run_check() {
   if ((RC == 0)); then record "${name}" "${SECS}" PASS 1 0; else record "${name}" "${SECS}" FAIL 0 1 "exit ${RC}"; fi
 }
 
-# A setup step: a row in the table, not a test. Returns its exit status.
+# A setup step: a row in the table, not a test; its exit status is left in RC. (Never call these
+# in a condition: bash ignores set -e in everything a condition runs, subshells included.)
 run_setup() {
   local name="$1"
   shift
   timed "${name}" "$@"
   if ((RC == 0)); then record "${name}" "${SECS}" ok 0 0; else record "${name}" "${SECS}" FAIL 0 0 "exit ${RC}"; fi
-  return "${RC}"
 }
 
 not_run() { # name reason: a test that could not run counts as failed
@@ -242,6 +242,15 @@ check_pins_complete() {
   fi
 }
 
+engine_log() {
+  if [[ -f "${CACHE}/dockerd.pid" ]]; then
+    echo "--- the end of ${CACHE}/dockerd.log"
+    tail -n 30 "${CACHE}/dockerd.log"
+  else
+    journalctl -u docker.service --no-pager -n 30
+  fi
+}
+
 setup_docker() {
   if docker info >/dev/null 2>&1; then
     echo "Docker engine: $(docker info --format '{{.ServerVersion}} ({{.Driver}})')"
@@ -251,20 +260,28 @@ setup_docker() {
   if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
     apt_install docker.io
   fi
-  mkdir -p "${CACHE}"
-  echo "starting dockerd in the background (log: ${CACHE}/dockerd.log)"
-  nohup dockerd >"${CACHE}/dockerd.log" 2>&1 </dev/null &
-  echo $! >"${CACHE}/dockerd.pid"
-  local waited=0 limit="${OWU_DOCKER_WAIT:-90}"
+  local waited=0 limit="${OWU_DOCKER_WAIT:-90}" pid
+  if [[ "$(cat /proc/1/comm 2>/dev/null)" == systemd ]] && systemctl cat docker.service >/dev/null 2>&1; then
+    # A machine booted with systemd: the package's service is the engine (not stopped at the end).
+    echo "starting docker.service"
+    systemctl start docker.service
+    pid=1
+  else
+    mkdir -p "${CACHE}"
+    echo "starting dockerd in the background (log: ${CACHE}/dockerd.log)"
+    nohup dockerd >"${CACHE}/dockerd.log" 2>&1 </dev/null &
+    pid=$!
+    echo "${pid}" >"${CACHE}/dockerd.pid"
+  fi
   until docker info >/dev/null 2>&1; do
-    if ! kill -0 "$(cat "${CACHE}/dockerd.pid")" 2>/dev/null; then
-      echo "dockerd exited; the end of ${CACHE}/dockerd.log:" >&2
-      tail -n 30 "${CACHE}/dockerd.log" >&2
+    if ! kill -0 "${pid}" 2>/dev/null; then
+      echo "dockerd exited:" >&2
+      engine_log >&2
       return 1
     fi
     if ((waited >= limit)); then
-      echo "dockerd did not answer within ${limit}s (OWU_DOCKER_WAIT); the end of ${CACHE}/dockerd.log:" >&2
-      tail -n 30 "${CACHE}/dockerd.log" >&2
+      echo "dockerd did not answer within ${limit}s (OWU_DOCKER_WAIT):" >&2
+      engine_log >&2
       return 1
     fi
     sleep 1
@@ -397,13 +414,15 @@ run_molecule() {
   local scenario
   ((${#SCENARIOS[@]})) || mapfile -t SCENARIOS < <(discover_scenarios)
   ((${#SCENARIOS[@]})) || { warn "no Molecule scenario found under molecule/"; return 0; }
-  local docker_ok=1
-  run_setup docker setup_docker || docker_ok=0
-  [[ -n "$(cat "${CACHE}/dockerd.pid" 2>/dev/null)" ]] && STARTED_DOCKERD_PID="$(cat "${CACHE}/dockerd.pid")"
+  run_setup docker setup_docker
+  STARTED_DOCKERD_PID="$(cat "${CACHE}/dockerd.pid" 2>/dev/null || true)"
   rm -f "${CACHE}/dockerd.pid"
-  ((docker_ok)) && { run_setup base-image tests/images/build-systemd-base.sh || docker_ok=0; }
+  if ((RC == 0)); then
+    run_setup base-image tests/images/build-systemd-base.sh
+  fi
+  local ready="${RC}"
   for scenario in "${SCENARIOS[@]}"; do
-    if ((docker_ok)); then
+    if ((ready == 0)); then
       run_check "molecule:${scenario}" molecule_scenario "${scenario}"
     else
       not_run "molecule:${scenario}" "no Docker engine or base image"
@@ -421,7 +440,8 @@ main() {
   echo "numberone.owu tests: stages ${STAGES[*]}${SCENARIOS[*]:+, scenarios ${SCENARIOS[*]}}"
 
   local stage
-  if ! run_setup venv setup_venv; then
+  run_setup venv setup_venv
+  if ((RC != 0)); then
     for stage in "${STAGES[@]}"; do not_run "${stage}" "no .venv"; done
   else
     export PATH="${VENV}/bin:${PATH}"

@@ -36,6 +36,8 @@ options:
   method:
     description:
       - HTTP method of the request.
+      - Redirects are followed for V(GET) and V(HEAD), so RV(status) is the status of the final
+        answer.
     type: str
     choices: [GET, HEAD, POST]
     default: GET
@@ -149,10 +151,10 @@ EXAMPLES = r"""
     json_value: true
   register: __openwebui_health
 
-- name: Accept a redirect to a login page as healthy
+- name: Accept an authentication challenge as a sign of life
   numberone.owu.service_health:
-    url: https://langfuse.example.internal/
-    status_code: [200, 302]
+    url: https://qdrant.example.internal:6333/collections
+    status_code: [200, 401]
     validate_certs: false
 """
 

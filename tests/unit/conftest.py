@@ -228,3 +228,15 @@ def fake_commands(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', get_bin_path)
     return fake
+
+
+# The scripted HTTP server shared by the HTTP module tests (tests/unit/scripted_http.py).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scripted_http import ScriptedServer  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture
+def server():
+    """A fresh ScriptedServer on 127.0.0.1:0 for one test."""
+    with ScriptedServer() as srv:
+        yield srv
