@@ -19,8 +19,9 @@
 #   OWU_PYTEST_ARGS       extra pytest arguments (e.g. "-k collection_build -x")
 #
 # Setup, each timed like a stage: .venv from the pinned requirements (rebuilt only when their hash
-# changes), a Docker engine (installed from Debian's archive and started when `docker info` fails),
-# the Debian 12 systemd image (tests/images/build-systemd-base.sh, cached by recipe hash).
+# changes); for Molecule only: a Docker engine (installed from Debian's archive and started when
+# `docker info` fails), the Debian 12 systemd image (tests/images/build-systemd-base.sh, cached by
+# recipe hash) and each stand-in a selected scenario names (tests/standins/<name>/build.sh).
 # Artifacts: .build/logs/<stage>.log, .build/junit/*.xml, .cache/dockerd.log.
 #
 # Exit status is non-zero when any stage fails. The last line printed is
@@ -339,12 +340,14 @@ print(get_venv_packages(types.SimpleNamespace(version="'"${PYTHON_VERSION}"'"))[
 }
 
 stage_sanity() {
-  local ignore="tests/sanity/ignore-2.19.txt" skips=()
-  if grep -qv '^[[:space:]]*\(#.*\)\{0,1\}$' "${ignore}" 2>/dev/null; then
-    echo "${ignore} must stay empty; fix the code instead of ignoring:" >&2
-    cat "${ignore}" >&2
-    return 1
-  fi
+  local ignore skips=()
+  for ignore in tests/sanity/ignore-*.txt; do
+    if [[ -f "${ignore}" ]] && grep -qv '^[[:space:]]*\(#.*\)\{0,1\}$' "${ignore}"; then
+      echo "${ignore} must stay empty; fix the code instead of ignoring:" >&2
+      cat "${ignore}" >&2
+      return 1
+    fi
+  done
   if ! command -v shellcheck >/dev/null; then
     apt_install shellcheck || true
   fi
@@ -420,12 +423,30 @@ run_molecule() {
   if ((RC == 0)); then
     run_setup base-image tests/images/build-systemd-base.sh
   fi
-  local ready="${RC}"
+  local ready="${RC}" build name
+  # Stand-ins (tests/standins/<name>/build.sh): built once, before the first scenario that names
+  # tests/standins/<name> in its files; a scenario whose stand-in failed to build is not run.
+  declare -A standin_rc=()
   for scenario in "${SCENARIOS[@]}"; do
-    if ((ready == 0)); then
-      run_check "molecule:${scenario}" molecule_scenario "${scenario}"
-    else
+    if ((ready != 0)); then
       not_run "molecule:${scenario}" "no Docker engine or base image"
+      continue
+    fi
+    local missing=""
+    for build in tests/standins/*/build.sh; do
+      [[ -x "${build}" ]] || continue
+      name="$(basename "$(dirname "${build}")")"
+      grep -rqF "standins/${name}" "molecule/${scenario}" || continue
+      if [[ -z "${standin_rc[${name}]:-}" ]]; then
+        run_setup "standin:${name}" "${build}"
+        standin_rc[${name}]="${RC}"
+      fi
+      ((standin_rc[${name}] == 0)) || missing="${missing} ${name}"
+    done
+    if [[ -n "${missing}" ]]; then
+      not_run "molecule:${scenario}" "stand-in build failed:${missing}"
+    else
+      run_check "molecule:${scenario}" molecule_scenario "${scenario}"
     fi
   done
 }

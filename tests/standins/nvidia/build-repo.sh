@@ -68,4 +68,4 @@ apt-ftparchive -o APT::FTPArchive::Release::Origin=owu-standin -o APT::FTPArchiv
 mv "${work}/Release" Release
 gpg --batch --quiet --yes --clearsign -o InRelease Release
 gpg --batch --quiet --yes --armor --detach-sign -o Release.gpg Release
-echo "stand-in repository: ${repo} ($(ls ./*.deb | wc -l) packages, key ${out}/gpgkey)"
+echo "stand-in repository: ${repo} ($(find . -name "*.deb" | wc -l) packages, key ${out}/gpgkey)"
