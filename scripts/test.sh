@@ -19,17 +19,19 @@
 #   OWU_PYTEST_ARGS       extra pytest arguments (e.g. "-k collection_build -x")
 #
 # Setup, each timed like a stage: .venv from the pinned requirements (rebuilt only when their hash
-# changes); for Molecule only: a Docker engine (installed from Debian's archive and started when
-# `docker info` fails), the Debian 12 systemd image (tests/images/build-systemd-base.sh, cached by
-# recipe hash) and each stand-in a selected scenario names (tests/standins/<name>/build.sh).
+# changes); before pytest, `tests/standins/<name>/build.sh --prepare` for each stand-in build
+# script that offers --prepare (host-side caches its pytest tests use); for Molecule only: a Docker
+# engine (installed from Debian's archive and started when `docker info` fails), the Debian 12
+# systemd image (tests/images/build-systemd-base.sh, cached by recipe hash) and each stand-in a
+# selected scenario names (tests/standins/<name>/build.sh).
 # Artifacts: .build/logs/<stage>.log, .build/junit/*.xml, .cache/dockerd.log.
 #
 # Exit status is non-zero when any stage fails. The last line printed is
 #   summary: N passed, M failed
 # where the counted tests are: every pytest test case in the junit report (skipped ones are in
-# neither number and are listed above the table), plus 1 each for ansible-lint, antsibull-changelog
-# lint and ansible-test sanity, plus 1 per Molecule scenario. A setup step is not a test: when one
-# fails, every stage that needs it is counted as failed instead.
+# neither number; their count is printed above), plus 1 each for ansible-lint, antsibull-changelog
+# lint and ansible-test sanity, plus 1 per Molecule scenario. A setup step counts only when it
+# fails (1 failed), and then every stage that needs it is counted as failed too (not run).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -156,13 +158,13 @@ run_check() {
   if ((RC == 0)); then record "${name}" "${SECS}" PASS 1 0; else record "${name}" "${SECS}" FAIL 0 1 "exit ${RC}"; fi
 }
 
-# A setup step: a row in the table, not a test; its exit status is left in RC. (Never call these
-# in a condition: bash ignores set -e in everything a condition runs, subshells included.)
+# A setup step: counted only when it fails; its exit status is left in RC. (Never call these in
+# a condition: bash ignores set -e in everything a condition runs, subshells included.)
 run_setup() {
   local name="$1"
   shift
   timed "${name}" "$@"
-  if ((RC == 0)); then record "${name}" "${SECS}" ok 0 0; else record "${name}" "${SECS}" FAIL 0 0 "exit ${RC}"; fi
+  if ((RC == 0)); then record "${name}" "${SECS}" ok 0 0; else record "${name}" "${SECS}" FAIL 0 1 "exit ${RC}"; fi
 }
 
 not_run() { # name reason: a test that could not run counts as failed
@@ -387,7 +389,18 @@ print(*totals)
 EOF
 }
 
+# Stand-ins whose build script offers --prepare fill host-side caches (models, compiled wheels)
+# that their pytest tests need; without them those tests would only be skipped.
+prepare_standins() {
+  local build
+  for build in tests/standins/*/build.sh; do
+    if [[ ! -x "${build}" ]] || ! grep -qF -- '--prepare' "${build}"; then continue; fi
+    run_setup "prepare:$(basename "$(dirname "${build}")")" "${build}" --prepare
+  done
+}
+
 run_pytest() {
+  prepare_standins
   rm -f "${JUNIT}/pytest.xml"
   timed pytest stage_pytest
   local tests failures errors skipped passed failed
