@@ -97,10 +97,13 @@ parse_args() {
     [[ -n "${only}" ]] || only=molecule
   fi
   if [[ -n "${only}" ]]; then
+    local chosen=" "
     while read -r stage; do
-      stage="$(normalise_stage "${stage}")"
-      [[ " ${STAGES[*]} " == *" ${stage} "* ]] || STAGES+=("${stage}")
+      chosen+="$(normalise_stage "${stage}") "
     done < <(split_csv "${only}")
+    for stage in "${ALL_STAGES[@]}"; do # always in the canonical order
+      [[ "${chosen}" != *" ${stage} "* ]] || STAGES+=("${stage}")
+    done
   else
     STAGES=("${ALL_STAGES[@]}")
   fi

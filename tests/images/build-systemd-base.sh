@@ -3,7 +3,6 @@
 # No base image can be pulled here, so it is made with debootstrap from the Debian archive and
 # `docker import`ed. The tag carries a hash of this script: editing the recipe rebuilds it.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 recipe_hash="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
 image="${OWU_BASE_IMAGE:-numberone-owu/debian12-systemd}"
 tag="${image}:${recipe_hash}"

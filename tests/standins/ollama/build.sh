@@ -36,6 +36,7 @@ find_wheel() { find "${cache}/wheels" -maxdepth 1 -name "llama_cpp_python-${llam
 wheel=$(find_wheel)
 if [ -z "${wheel}" ]; then
   log "compiling llama-cpp-python ${llama_version} (one-off, several minutes)"
+  command -v g++ >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ >&2; }
   CMAKE_ARGS="-DGGML_NATIVE=OFF" "${py}" -m pip wheel --no-deps --no-cache-dir -w "${cache}/wheels" \
     "llama-cpp-python==${llama_version}" >&2
   wheel=$(find_wheel)
