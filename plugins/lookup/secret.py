@@ -8,7 +8,8 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: secret
-author: numberone.owu developers
+author:
+  - numberone.owu contributors (@numberone)
 version_added: 0.1.0
 short_description: Generate a secret once on the controller and return the same value ever after
 description:
