@@ -440,8 +440,9 @@ run_molecule() {
     run_setup base-image tests/images/build-systemd-base.sh
   fi
   local ready="${RC}" build name
-  # Stand-ins (tests/standins/<name>/build.sh): built once, before the first scenario that names
-  # tests/standins/<name> in its files; a scenario whose stand-in failed to build is not run.
+  # Test images (tests/standins/<name>/build.sh and tests/images/<name>/build.sh, e.g. the real
+  # Open WebUI): built once, before the first scenario that names that folder in its files; a
+  # scenario whose image failed to build is not run.
   declare -A standin_rc=()
   for scenario in "${SCENARIOS[@]}"; do
     if ((ready != 0)); then
@@ -449,12 +450,12 @@ run_molecule() {
       continue
     fi
     local missing=""
-    for build in tests/standins/*/build.sh; do
+    for build in tests/standins/*/build.sh tests/images/*/build.sh; do
       [[ -x "${build}" ]] || continue
-      name="$(basename "$(dirname "${build}")")"
-      grep -rqF "standins/${name}" "molecule/${scenario}" || continue
+      name="$(basename "$(dirname "$(dirname "${build}")")")/$(basename "$(dirname "${build}")")"
+      grep -rqF "${name}" "molecule/${scenario}" || continue
       if [[ -z "${standin_rc[${name}]:-}" ]]; then
-        run_setup "standin:${name}" "${build}"
+        run_setup "image:${name}" "${build}"
         standin_rc[${name}]="${RC}"
       fi
       ((standin_rc[${name}] == 0)) || missing="${missing} ${name}"
