@@ -47,6 +47,8 @@ options:
     default: 30
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - numberone.owu._attributes
+  - numberone.owu._attributes.read_only
   - ansible.builtin.action_common_attributes.facts
 attributes:
   check_mode:
@@ -57,20 +59,6 @@ attributes:
     support: none
   facts:
     support: full
-  idempotent:
-    description:
-      - When run twice in a row with the same arguments, the second run reports no change.
-    support: full
-    details:
-      - The module never changes anything.
-  action_group:
-    description: Use C(group/numberone.owu.owu) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - numberone.owu.owu
-  platform:
-    support: full
-    platforms: posix
 requirements:
   - The NVIDIA driver and its C(nvidia-smi) on the managed host for GPUs to be found. Without them
     the module still succeeds, with an empty list.

@@ -87,6 +87,7 @@ extends_documentation_fragment:
   - numberone.owu._api
   - numberone.owu._api.ollama
   - ansible.builtin.action_common_attributes
+  - numberone.owu._attributes
 attributes:
   check_mode:
     support: full
@@ -105,14 +106,6 @@ attributes:
     details:
       - With O(pull=always), a second run reports a change only if the registry published a new
         digest for a tag in between.
-  action_group:
-    description: Use C(group/numberone.owu.owu) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - numberone.owu.owu
-  platform:
-    support: full
-    platforms: posix
 notes:
   - The module talks to the API only. It works against an Ollama in a container, on the host, or on
     another machine, as long as the managed host can reach O(url).

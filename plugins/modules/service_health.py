@@ -97,6 +97,8 @@ options:
 extends_documentation_fragment:
   - numberone.owu._api
   - ansible.builtin.action_common_attributes
+  - numberone.owu._attributes
+  - numberone.owu._attributes.read_only
 attributes:
   check_mode:
     support: full
@@ -104,20 +106,6 @@ attributes:
       - The module only reads, so it checks the service in check mode too.
   diff_mode:
     support: none
-  idempotent:
-    description:
-      - When run twice in a row with the same arguments, the second run reports no change.
-    support: full
-    details:
-      - The module never changes anything.
-  action_group:
-    description: Use C(group/numberone.owu.owu) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - numberone.owu.owu
-  platform:
-    support: full
-    platforms: posix
 notes:
   - The request runs on the managed host, so O(url) is resolved there (C(127.0.0.1) is the
     managed host).
