@@ -30,6 +30,15 @@ git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' f; do [[ -e "${f}" || -L "${f}" ]] && printf '%s\0' "${f}"; done |
   tar --null -T - -cf - | tar -xf - -C "${snapshot}"
 
+# A CI machine of this kind has a local wheel (PyTorch CPU) in /opt/wheels that its pip finds
+# (find-links); carry it so the Open WebUI test image builds as it would there.
+wheels_mount=()
+pip_env=()
+if [[ -d /opt/wheels ]]; then
+  wheels_mount=(-v /opt/wheels:/opt/wheels:ro)
+  pip_env=(-e PIP_FIND_LINKS=/opt/wheels)
+fi
+
 # The run flags that work on these machines (tests/images, .config/molecule/config.yml), with
 # every capability but the missing CAP_SYS_RESOURCE; a volume gives the inner engine overlay2.
 docker run -d --name "${name}" --hostname owu-ci \
@@ -38,6 +47,7 @@ docker run -d --name "${name}" --hostname owu-ci \
   --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
   --tmpfs /run --tmpfs /run/lock --tmpfs /tmp:exec \
   -v /var/lib/docker -v "${snapshot}:/src:ro" \
+  ${wheels_mount[@]+"${wheels_mount[@]}"} \
   --stop-signal SIGRTMIN+3 numberone-owu/debian12-systemd:latest >/dev/null
 
 for _ in $(seq 60); do
@@ -55,5 +65,6 @@ docker exec "${name}" bash -euc '
   git init -q && git add -A
   git -c user.name=ci -c user.email=ci@localhost commit -qm snapshot
   git clone -q /root/snapshot /root/clone'
-docker exec -e CI=true -e PIP_CERT=/etc/ssl/certs/ca-certificates.crt -w /root/clone "${name}" \
+docker exec -e CI=true -e PIP_CERT=/etc/ssl/certs/ca-certificates.crt ${pip_env[@]+"${pip_env[@]}"} \
+  -w /root/clone "${name}" \
   bash .ci/run "$@" </dev/null

@@ -71,7 +71,12 @@ if docker image inspect "${tag}" >/dev/null 2>&1; then
 else
   ctx="${work}/context"
   mkdir -p "${ctx}"
-  cp -al "${wheels}" "${ctx}/wheels" 2>/dev/null || cp -a "${wheels}" "${ctx}/wheels"
+  # Hard links when the cache and the context share a file system; otherwise a plain copy (a failed
+  # `cp -al` can leave a partial tree behind, and `cp -a` into it would nest the wheels one level down).
+  if ! cp -al "${wheels}" "${ctx}/wheels" 2>/dev/null; then
+    rm -rf "${ctx}/wheels"
+    cp -a "${wheels}" "${ctx}/wheels"
+  fi
   cp "${here}/Dockerfile" "${here}/start.sh" "${work}"/requirements*.txt "${ctx}/"
   log "building ${tag}"
   # shellcheck disable=SC2086 # word splitting of extra flags (e.g. --no-cache) is intended
