@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Filters that validate a numberone.owu inventory and compute the wiring between its hosts
+(docs: owu_topology.yml and owu_connection_urls.yml next to this file)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.numberone.owu.plugins.plugin_utils import _topology
+
+
+def _plain(value):
+    """Turn Ansible's lazy/tagged containers into plain Python ones (they compare the same)."""
+    if isinstance(value, dict):
+        return {to_native(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return to_native(value)
+    return value
+
+
+def owu_topology(groups, hosts, strict=False):
+    """Validate the inventory and compute each host's wiring (see owu_topology.yml)."""
+    try:
+        result = _topology.build(_plain(groups), _plain(hosts))
+    except _topology.TopologyInputError as exc:
+        raise AnsibleFilterError('owu_topology: %s' % to_native(exc))
+    if strict and result['errors']:
+        raise AnsibleFilterError('owu_topology: ' + '; '.join(result['errors']))
+    return result
+
+
+def owu_connection_urls(app_host, data_host, data_address, qdrant_port=6333, langfuse_web_port=3001):
+    """URLs of the data host's Qdrant and Langfuse as seen from an app host (see owu_connection_urls.yml)."""
+    try:
+        return _topology.connection_urls(to_native(app_host), to_native(data_host) if data_host else None,
+                                         to_native(data_address), int(qdrant_port), int(langfuse_web_port))
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError('owu_connection_urls: %s' % to_native(exc))
+
+
+class FilterModule:
+    """Site topology filters."""
+
+    def filters(self):
+        return {
+            'owu_topology': owu_topology,
+            'owu_connection_urls': owu_connection_urls,
+        }

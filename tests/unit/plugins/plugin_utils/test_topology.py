@@ -1,0 +1,294 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests of the site topology rules and wiring (plugins/plugin_utils/_topology.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.numberone.owu.plugins.plugin_utils import _topology as topo
+
+
+def _groups(gpu=(), app=(), data=(), extra=()):
+    everyone = []
+    for name in list(gpu) + list(app) + list(data) + list(extra):
+        if name not in everyone:
+            everyone.append(name)
+    return {'owu': everyone, 'owu_gpu': list(gpu), 'owu_app': list(app), 'owu_data': list(data)}
+
+
+def _single(**settings):
+    host = {'address': '192.0.2.10'}
+    host.update(settings)
+    return topo.build(_groups(['h1'], ['h1'], ['h1']), {'h1': host})
+
+
+MULTI_HOSTS = {'gpu1': {'address': '10.0.0.11'}, 'gpu2': {'address': '10.0.0.12'},
+               'app1': {'address': '10.0.0.20'}, 'data1': {'address': '10.0.0.30'}}
+
+
+def _multi(**per_host):
+    hosts = {name: dict(settings, **per_host.get(name, {})) for name, settings in MULTI_HOSTS.items()}
+    return topo.build(_groups(['gpu1', 'gpu2'], ['app1'], ['data1']), hosts)
+
+
+# ------------------------------------------------------------------ wiring
+
+def test_single_host_publishes_nothing_for_other_hosts():
+    result = _single()
+    assert result['errors'] == []
+    wiring = result['hosts']['h1']['wiring']
+    assert wiring['publish'] == {'ollama': [], 'qdrant': [], 'langfuse': []}
+    assert wiring['exposure'] == 'local'
+    assert wiring['address'] == '192.0.2.10'
+    assert wiring['peers'] == []
+    assert wiring['internal_ports'] == []
+    assert result['hosts']['h1']['roles'] == ['gpu', 'app', 'data']
+    assert result['data_host'] == 'h1'
+    binds = [(b['service'], b['address'], b['port']) for b in result['hosts']['h1']['bindings']]
+    assert binds == [('openwebui', '127.0.0.1', 3000), ('langfuse', '127.0.0.1', 3001)]
+
+
+def test_multi_host_publishes_on_the_internal_address_only_for_remote_consumers():
+    result = _multi()
+    assert result['errors'] == []
+    hosts = result['hosts']
+    assert hosts['gpu1']['wiring']['publish'] == {'ollama': ['10.0.0.11'], 'qdrant': [], 'langfuse': []}
+    assert hosts['gpu2']['wiring']['publish']['ollama'] == ['10.0.0.12']
+    assert hosts['data1']['wiring']['publish'] == {'ollama': [], 'qdrant': ['10.0.0.30'], 'langfuse': ['10.0.0.30']}
+    assert hosts['app1']['wiring']['publish'] == {'ollama': [], 'qdrant': [], 'langfuse': []}
+    assert hosts['data1']['wiring']['internal_ports'] == [3001, 6333]
+    assert hosts['gpu1']['wiring']['internal_ports'] == [11434]
+    assert hosts['app1']['wiring']['internal_ports'] == []
+    assert sorted(hosts['app1']['wiring']['peers']) == ['10.0.0.11', '10.0.0.12', '10.0.0.30']
+    assert hosts['app1']['wiring']['data_host'] == 'data1'
+    assert hosts['app1']['wiring']['gpu_hosts'] == ['gpu1', 'gpu2']
+
+
+def test_two_host_variant_gpu_plus_app_and_data():
+    result = topo.build(_groups(['gpu1'], ['box'], ['box']), {'gpu1': {'address': '10.0.0.1'}, 'box': {'address': '10.0.0.2'}})
+    assert result['errors'] == []
+    assert result['hosts']['gpu1']['wiring']['publish']['ollama'] == ['10.0.0.1']
+    # Same-host consumers use the container names: Qdrant and Langfuse are not published.
+    assert result['hosts']['box']['wiring']['publish'] == {'ollama': [], 'qdrant': [], 'langfuse': []}
+
+
+def test_gpu_host_that_is_also_the_only_app_host_does_not_publish_ollama():
+    result = topo.build(_groups(['box'], ['box'], ['data1']), {'box': {'address': '10.0.0.2'}, 'data1': {'address': '10.0.0.3'}})
+    assert result['hosts']['box']['wiring']['publish']['ollama'] == []
+    assert result['hosts']['data1']['wiring']['publish']['qdrant'] == ['10.0.0.3']
+
+
+def test_per_gpu_ollama_ports_are_all_published():
+    result = _multi(gpu1={'ollama_ports': [11434, 11435]})
+    ports = [(b['address'], b['port']) for b in result['hosts']['gpu1']['bindings'] if b['service'] == 'ollama']
+    assert ports == [('10.0.0.11', 11434), ('10.0.0.11', 11435)]
+    assert result['hosts']['gpu1']['wiring']['internal_ports'] == [11434, 11435]
+
+
+def test_lan_ollama_on_every_address_is_not_published_twice():
+    result = _multi(gpu1={'ollama_publish': 'lan'})
+    ports = [(b['address'], b['port']) for b in result['hosts']['gpu1']['bindings'] if b['service'] == 'ollama']
+    assert ports == [('0.0.0.0', 11434)]
+    assert result['errors'] == []
+
+
+def test_exposure_profiles_bindings():
+    lan = _single(exposure='lan', lan_address='192.0.2.10')
+    assert ('openwebui', '192.0.2.10', 3000) in [(b['service'], b['address'], b['port']) for b in lan['hosts']['h1']['bindings']]
+    assert any('plain HTTP' in w for w in lan['warnings'])
+    public = _single(exposure='public', domain='chat.example.org', acme_email='ops@example.org')
+    assert public['errors'] == []
+    services = [(b['service'], b['address'], b['port']) for b in public['hosts']['h1']['bindings']]
+    assert ('reverse_proxy', '0.0.0.0', 80) in services and ('reverse_proxy', '0.0.0.0', 443) in services
+    assert not [s for s in services if s[0] == 'openwebui'], 'Open WebUI must not be published in public'
+
+
+def test_connection_urls():
+    assert topo.connection_urls('h1', 'h1', '10.0.0.3') == {'qdrant': 'http://qdrant:6333', 'langfuse': 'http://langfuse-web:3000'}
+    assert topo.connection_urls('app1', 'data1', '10.0.0.3') == {'qdrant': 'http://10.0.0.3:6333', 'langfuse': 'http://10.0.0.3:3001'}
+    assert topo.connection_urls('app1', 'data1', 'fd00::3', 6333, 3100) == {
+        'qdrant': 'http://[fd00::3]:6333', 'langfuse': 'http://[fd00::3]:3100'}
+    assert topo.connection_urls('app1', None, '') == {}
+
+
+# ------------------------------------------------------------------ bad input
+
+def test_host_in_no_service_group():
+    result = topo.build(_groups(['h1'], ['h1'], [], extra=['lost']), {'h1': {'address': '10.0.0.1'}, 'lost': {'address': '10.0.0.2'}})
+    assert any(e.startswith('lost: in group owu but in none of owu_gpu, owu_app, owu_data') for e in result['errors'])
+
+
+def test_host_in_a_service_group_but_not_in_owu():
+    groups = {'owu': ['h1'], 'owu_gpu': ['h1', 'stray'], 'owu_app': ['h1'], 'owu_data': []}
+    result = topo.build(groups, {'h1': {'address': '10.0.0.1'}, 'stray': {'address': '10.0.0.2'}})
+    assert any('stray: in group owu_gpu but not in owu' in e for e in result['errors'])
+
+
+def test_two_data_hosts():
+    result = topo.build(_groups([], ['a'], ['d1', 'd2']), {'a': {'address': '10.0.0.1'}, 'd1': {'address': '10.0.0.2'}, 'd2': {'address': '10.0.0.3'}})
+    assert any('owu_data has 2 hosts (d1, d2)' in e for e in result['errors'])
+
+
+@pytest.mark.parametrize('exposure', ['internet', 'LAN', '', None])
+def test_unknown_exposure(exposure):
+    result = _single(exposure=exposure)
+    if exposure is None:  # missing = the default, local
+        assert result['errors'] == []
+    else:
+        assert any('owu_exposure is %r' % exposure in e for e in result['errors'])
+
+
+def test_public_needs_a_domain():
+    result = _single(exposure='public', acme_email='ops@example.org')
+    assert any('owu_domain is empty' in e for e in result['errors'])
+
+
+@pytest.mark.parametrize('domain', ['https://chat.example.org', 'chat', 'chat.example.org:443', 'chat.example.org/'])
+def test_public_domain_must_be_a_dns_name(domain):
+    result = _single(exposure='public', domain=domain, acme_email='ops@example.org')
+    assert any('owu_domain %r is not a DNS name' % domain in e for e in result['errors'])
+
+
+def test_public_needs_acme_email_or_certificate():
+    result = _single(exposure='public', domain='chat.example.org')
+    assert any('owu_acme_email' in e and 'owu_tls_certificate + owu_tls_key' in e for e in result['errors'])
+
+
+def test_public_with_certificate_and_key():
+    result = _single(exposure='public', domain='chat.example.org', tls_certificate='/c.pem', tls_key='/k.pem',
+                     tls_certificate_exists=True, tls_key_exists=True)
+    assert result['errors'] == []
+
+
+def test_public_certificate_without_key_and_missing_files():
+    only_cert = _single(exposure='public', domain='chat.example.org', tls_certificate='/c.pem')
+    assert any('owu_tls_certificate and owu_tls_key must be set together' in e and 'only owu_tls_certificate' in e
+               for e in only_cert['errors'])
+    missing = _single(exposure='public', domain='chat.example.org', tls_certificate='/c.pem', tls_key='/k.pem',
+                      tls_certificate_exists=False, tls_key_exists=True)
+    assert any('owu_tls_certificate /c.pem does not exist' in e for e in missing['errors'])
+
+
+def test_public_acme_email_and_ca_are_checked():
+    result = _single(exposure='public', domain='chat.example.org', acme_email='nobody', acme_ca='http://ca.example/dir')
+    assert any("owu_acme_email 'nobody'" in e for e in result['errors'])
+    assert any("owu_acme_ca 'http://ca.example/dir'" in e for e in result['errors'])
+
+
+def test_public_on_a_gpu_only_host_needs_no_domain():
+    result = _multi(gpu1={'exposure': 'public'})
+    assert result['errors'] == []
+
+
+def test_two_services_on_one_port():
+    result = _single(openwebui_port=3001)
+    assert any('openwebui (openwebui_port) and langfuse (langfuse_stack_web_port) both publish port 3001' in e
+               for e in result['errors'])
+
+
+def test_wildcard_collides_with_a_specific_address():
+    # lan on every address vs Langfuse on the loopback, same port.
+    result = _single(exposure='lan', openwebui_port=3001)
+    assert any('both publish port 3001' in e for e in result['errors'])
+
+
+def test_proxy_port_collides_with_ollama_on_the_loopback():
+    result = _single(exposure='public', domain='chat.example.org', acme_email='ops@example.org',
+                     ollama_publish='loopback', ollama_ports=[443])
+    assert any('reverse_proxy (reverse_proxy_https_port) and ollama (ollama_port) both publish port 443' in e
+               for e in result['errors'])
+
+
+def test_different_addresses_do_not_collide():
+    result = _single(exposure='lan', lan_address='192.0.2.10', openwebui_port=3001)
+    assert result['errors'] == []
+
+
+def test_qdrant_port_collision_on_the_internal_address():
+    result = _multi(data1={'langfuse_web_port': 6333})
+    assert any('data1: langfuse (langfuse_stack_web_port) and qdrant (qdrant_port) both publish port 6333' in e
+               for e in result['errors'])
+
+
+def test_multi_host_needs_ip_addresses():
+    result = _multi(gpu1={'address': 'gpu1.example.org', 'address_source': 'ansible_host (no facts)'})
+    assert any("gpu1: owu_internal_address is 'gpu1.example.org' (from ansible_host (no facts))" in e for e in result['errors'])
+
+
+def test_single_host_may_have_no_ip_address():
+    assert _single(address='localhost')['errors'] == []
+
+
+def test_hosts_sharing_an_address():
+    result = _multi(gpu2={'address': '10.0.0.11'})
+    assert any('gpu1, gpu2: all have owu_internal_address 10.0.0.11' in e for e in result['errors'])
+
+
+@pytest.mark.parametrize('ports,ok', [([8443, '51820/udp', '9000/tcp'], True), (['http'], False), ([70000], False),
+                                      ('8443', False), ([True], False)])
+def test_firewall_extra_ports(ports, ok):
+    result = _single(firewall_extra_ports=ports)
+    assert (result['errors'] == []) is ok, result['errors']
+    if not ok:
+        assert any('owu_firewall_extra_ports' in e for e in result['errors'])
+
+
+def test_bad_lan_address_and_ports():
+    result = _single(lan_address='eth0', openwebui_port='x', ollama_ports=[0])
+    text = '\n'.join(result['errors'])
+    assert 'owu_lan_address' in text and 'openwebui_port' in text and 'ollama_port' in text
+
+
+# ------------------------------------------------------------------ allowed, with a warning
+
+def test_no_gpu_host_is_a_warning():
+    result = topo.build(_groups([], ['h1'], ['h1']), {'h1': {}})
+    assert result['errors'] == []
+    assert any('owu_gpu is empty' in w for w in result['warnings'])
+
+
+def test_no_data_host_is_a_warning():
+    result = topo.build(_groups(['h1'], ['h1'], []), {'h1': {}})
+    assert result['errors'] == []
+    assert result['data_host'] is None
+    assert any('owu_data is empty' in w and 'Chroma' in w for w in result['warnings'])
+
+
+def test_no_app_host_is_a_warning():
+    result = topo.build(_groups(['h1'], [], []), {'h1': {}})
+    assert result['errors'] == []
+    assert any('owu_app is empty' in w for w in result['warnings'])
+    assert result['hosts']['h1']['wiring']['publish']['ollama'] == []
+
+
+# ------------------------------------------------------------------ helpers and input shape
+
+@pytest.mark.parametrize('first,second,overlap', [
+    ('0.0.0.0', '127.0.0.1', True), ('127.0.0.1', '127.0.0.1', True), ('10.0.0.1', '10.0.0.2', False),
+    ('::', '10.0.0.1', True), ('[fd00::1]', 'fd00:0::1', True), ('', '10.0.0.1', True)])
+def test_addresses_overlap(first, second, overlap):
+    assert topo.addresses_overlap(first, second) is overlap
+
+
+@pytest.mark.parametrize('value,parsed', [(8443, (8443, 'tcp')), ('8443', (8443, 'tcp')), ('53/udp', (53, 'udp')),
+                                          ('0', None), ('70000/tcp', None), ('53/icmp', None), (False, None)])
+def test_parse_extra_port(value, parsed):
+    assert topo.parse_extra_port(value) == parsed
+
+
+def test_bad_input_shape_raises():
+    with pytest.raises(topo.TopologyInputError):
+        topo.build([], {})
+    with pytest.raises(topo.TopologyInputError):
+        topo.build({'owu': 'h1'}, {})
+    with pytest.raises(topo.TopologyInputError):
+        topo.build({'owu': []}, [])
+
+
+def test_empty_inventory_is_valid_and_empty():
+    result = topo.build({}, {})
+    assert result == {'errors': [], 'warnings': [], 'hosts': {}, 'gpu_hosts': [], 'app_hosts': [], 'data_host': None}
