@@ -40,9 +40,18 @@ options:
       - Alphabet of a generated secret.
       - V(alnum) letters and digits; V(hex) lowercase hex digits (for example a 64-character
         encryption key with O(length=64)); V(urlsafe) letters, digits, C(-) and C(_).
+      - V(uuid) a random (version 4) UUID in its canonical lowercase form, 36 characters; O(length)
+        is not used then (for example Langfuse's C(pk-lf-<uuid>) API keys, with O(prefix)).
     type: str
     default: alnum
-    choices: [alnum, hex, urlsafe]
+    choices: [alnum, hex, urlsafe, uuid]
+  prefix:
+    description:
+      - Text put in front of a generated secret and stored with it (for example V(pk-lf-)). It is
+        not counted in O(length). A secret that already exists is returned as stored.
+    type: str
+    default: ''
+    version_added: 0.1.0
 notes:
   - Generation happens in check mode too. It changes only the controller's secret store, never a host,
     and it lets check mode render the same configuration as a real run.
@@ -54,6 +63,12 @@ EXAMPLES = r"""
     _openwebui_secret_key: >-
       {{ lookup('numberone.owu.secret', 'openwebui_secret_key',
                 dir=owu_secrets_dir ~ '/' ~ inventory_hostname, length=48) }}
+  no_log: true
+
+- name: A Langfuse public key (pk-lf-<uuid>)
+  ansible.builtin.set_fact:
+    _langfuse_public_key: >-
+      {{ lookup('numberone.owu.secret', 'langfuse_public_key', dir='/tmp/s', chars='uuid', prefix='pk-lf-') }}
   no_log: true
 
 - name: A 64-hex-character encryption key
@@ -73,6 +88,7 @@ import re
 import secrets
 import stat
 import string
+import uuid
 
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native, to_text
@@ -86,10 +102,15 @@ ALPHABETS = {
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 
 
-def generate(length, chars):
-    """A random secret of ``length`` characters from the named alphabet."""
+PREFIX_RE = re.compile(r'^[A-Za-z0-9_.-]*$')
+
+
+def generate(length, chars, prefix=''):
+    """A random secret: ``prefix`` + ``length`` characters from the named alphabet, or a UUID4."""
+    if chars == 'uuid':
+        return prefix + str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
     alphabet = ALPHABETS[chars]
-    return ''.join(secrets.choice(alphabet) for dummy in range(length))
+    return prefix + ''.join(secrets.choice(alphabet) for dummy in range(length))
 
 
 def ensure_dir(path):
@@ -100,7 +121,7 @@ def ensure_dir(path):
         os.chmod(path, 0o700)
 
 
-def read_or_create(directory, name, length, chars):
+def read_or_create(directory, name, length, chars, prefix=''):
     """Return the secret stored in ``directory/name``, creating it atomically when absent."""
     if not NAME_RE.match(name):
         raise ValueError('invalid secret name %r: use letters, digits, ".", "_" and "-"' % name)
@@ -116,21 +137,25 @@ def read_or_create(directory, name, length, chars):
         if not value:
             raise ValueError('secret file %s is empty: delete it to generate a new secret' % path)
         return value
-    value = generate(length, chars)
+    value = generate(length, chars, prefix)
     with os.fdopen(fd, 'w') as handle:
         handle.write(value + '\n')
     return value
 
 
-def lookup_secrets(terms, directory, length, chars):
+def lookup_secrets(terms, directory, length, chars, prefix=''):
     """The secrets for ``terms`` in ``directory``; AnsibleLookupError names what is wrong."""
-    if length < 16:
+    if length < 16 and chars != 'uuid':
         raise AnsibleLookupError('numberone.owu.secret: length must be at least 16, got %d' % length)
+    if chars != 'uuid' and chars not in ALPHABETS:
+        raise AnsibleLookupError('numberone.owu.secret: unknown chars %r' % chars)
+    if not PREFIX_RE.match(prefix or ''):
+        raise AnsibleLookupError('numberone.owu.secret: prefix may only hold letters, digits, ".", "_" and "-"')
     result = []
     for term in terms:
         name = to_text(term)
         try:
-            result.append(read_or_create(os.path.expanduser(directory), name, length, chars))
+            result.append(read_or_create(os.path.expanduser(directory), name, length, chars, prefix or ''))
         except (OSError, ValueError) as exc:
             raise AnsibleLookupError('numberone.owu.secret: %s: %s' % (name, to_native(exc)))
     return result
@@ -140,4 +165,5 @@ class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
-        return lookup_secrets(terms, self.get_option('dir'), self.get_option('length'), self.get_option('chars'))
+        return lookup_secrets(terms, self.get_option('dir'), self.get_option('length'), self.get_option('chars'),
+                              self.get_option('prefix'))

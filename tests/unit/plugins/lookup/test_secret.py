@@ -97,6 +97,31 @@ def test_generate_uses_only_the_alphabet():
         assert set(secret.generate(200, chars)) <= set(alphabet)
 
 
+def test_uuid_with_prefix_is_a_langfuse_key_and_stable(tmp_path):
+    store = str(tmp_path)
+    first = secret.lookup_secrets(['langfuse_public_key'], store, 32, 'uuid', 'pk-lf-')[0]
+    assert re.match(r'^pk-lf-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$', first)
+    # An existing secret is returned as stored, whatever the options of the later call.
+    assert secret.lookup_secrets(['langfuse_public_key'], store, 64, 'hex')[0] == first
+    assert (tmp_path / 'langfuse_public_key').read_text() == first + '\n'
+    assert mode(str(tmp_path / 'langfuse_public_key')) == 0o600
+    other = secret.lookup_secrets(['langfuse_secret_key'], store, 32, 'uuid', 'sk-lf-')[0]
+    assert other.startswith('sk-lf-') and other[6:] != first[6:]
+
+
+def test_uuid_ignores_length_and_prefix_applies_to_alphabets(tmp_path):
+    assert len(secret.generate(4, 'uuid')) == 36
+    value = secret.lookup_secrets(['k'], str(tmp_path), 16, 'hex', 'x-')[0]
+    assert re.match(r'^x-[0-9a-f]{16}$', value)
+
+
+@pytest.mark.parametrize('prefix', ['a/b', 'pk lf', '../'])
+def test_prefix_cannot_hold_odd_characters(tmp_path, prefix):
+    with pytest.raises(AnsibleLookupError, match='prefix'):
+        secret.lookup_secrets(['k'], str(tmp_path), 32, 'alnum', prefix)
+    assert not os.path.exists(str(tmp_path / 'k'))
+
+
 def _ansible_cli():
     candidate = os.path.join(os.path.dirname(sys.executable), 'ansible')
     return candidate if os.path.exists(candidate) else shutil.which('ansible')

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Build the Langfuse stack STAND-IN images (tests only), one build target each, sharing one base layer:
+#   numberone-owu/langfuse-web-standin, numberone-owu/langfuse-worker-standin,
+#   numberone-owu/clickhouse-standin, numberone-owu/minio-standin   (:<hash> and :latest)
+# The Python dependencies (pg8000, protobuf, opentelemetry-proto) are installed on the host with the
+# host's pip into a git-ignored cache keyed by their pins (.cache/langfuse-standin/<hash>/) and copied
+# into the image: no network inside `docker build` except Debian's archive (wget).
+#
+# Usage: tests/standins/langfuse/build.sh            build if needed, print the image references
+#        tests/standins/langfuse/build.sh --prepare  fill the cache only (no Docker; the unit tests
+#                                                    need nothing from it)
+# Env:   PYTHON (python3, CPython 3.11 like the image), OWU_LANGFUSE_STANDIN_CACHE,
+#        OWU_STANDIN_DOCKER_BUILD_FLAGS (extra `docker build` flags, e.g. --no-cache)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "${here}/../../.." && pwd)
+cache_root=${OWU_LANGFUSE_STANDIN_CACHE:-${root}/.cache/langfuse-standin}
+base_image=numberone-owu/debian12-systemd:latest
+py=${PYTHON:-python3}
+pins=(pg8000==1.31.6 scramp==1.5.0 asn1crypto==1.5.1 python-dateutil==4.0.0 protobuf==7.36.2
+  opentelemetry-proto==1.45.2)
+targets=(web:langfuse-web-standin worker:langfuse-worker-standin clickhouse:clickhouse-standin minio:minio-standin)
+
+log() { printf '[langfuse-standin] %s\n' "$*" >&2; }
+
+if [ "${1:-}" = "--prepare" ]; then
+  log "nothing to prepare: the unit tests use the venv's packages"
+  exit 0
+fi
+
+"${py}" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' \
+  || { log "PYTHON=${py} must be Python 3.11 (the image's python3)"; exit 2; }
+
+pin_hash=$(printf '%s\n' "${pins[@]}" | sha256sum | cut -c1-16)
+site="${cache_root}/${pin_hash}/site-packages"
+if [ ! -f "${site}/.complete" ]; then
+  log "installing ${pins[*]} into ${site}"
+  rm -rf "${site}"
+  "${py}" -m pip install --no-deps --no-compile --only-binary=:all: --disable-pip-version-check \
+    --target "${site}" "${pins[@]}" >&2
+  rm -rf "${site:?}/bin"
+  touch "${site}/.complete"
+fi
+
+docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" >&2
+
+work=$(mktemp -d)
+trap 'rm -rf "${work}"' EXIT
+ctx="${work}/context"
+mkdir -p "${ctx}"
+if ! cp -al "${site}" "${ctx}/site-packages" 2>/dev/null; then
+  rm -rf "${ctx}/site-packages"
+  cp -a "${site}" "${ctx}/site-packages"
+fi
+cp "${here}/Dockerfile" "${here}/standin.py" "${here}/minio" "${here}/mc" "${ctx}/"
+
+hash=$( { (cd "${here}" && sha256sum Dockerfile standin.py minio mc); echo "${pins[*]}"; \
+  docker image inspect --format '{{.Id}}' "${base_image}"; } | sha256sum | cut -c1-12)
+
+for entry in "${targets[@]}"; do
+  target=${entry%%:*}
+  image=numberone-owu/${entry#*:}
+  if docker image inspect "${image}:${hash}" >/dev/null 2>&1; then
+    log "up to date: ${image}:${hash}"
+  else
+    log "building ${image}:${hash} (target ${target})"
+    # shellcheck disable=SC2086 # word splitting of extra flags (e.g. --no-cache) is intended
+    docker build ${OWU_STANDIN_DOCKER_BUILD_FLAGS:-} --target "${target}" -t "${image}:${hash}" "${ctx}" >&2
+  fi
+  docker tag "${image}:${hash}" "${image}:latest"
+  echo "${image}:${hash}"
+done
