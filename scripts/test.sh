@@ -14,7 +14,7 @@
 #                         except molecule/shared)
 #   OWU_KEEP_DOCKER=1     keep Molecule instances (`--destroy never`) and leave a dockerd this
 #                         script started running
-#   OWU_MOLECULE_TIMEOUT  seconds one scenario may take (default 1800)
+#   OWU_MOLECULE_TIMEOUT  seconds one scenario may take (default 3000)
 #   OWU_DOCKER_WAIT       seconds to wait for a dockerd this script starts (default 90)
 #   OWU_PYTEST_ARGS       extra pytest arguments (e.g. "-k collection_build -x")
 #
@@ -426,7 +426,7 @@ run_pytest() {
 molecule_scenario() {
   local args=(test -s "$1")
   [[ "${OWU_KEEP_DOCKER:-0}" == 1 ]] && args+=(--destroy never)
-  timeout --kill-after=60 "${OWU_MOLECULE_TIMEOUT:-1800}" "${VENV}/bin/molecule" "${args[@]}"
+  timeout --kill-after=60 "${OWU_MOLECULE_TIMEOUT:-3000}" "${VENV}/bin/molecule" "${args[@]}"
 }
 
 run_molecule() {
