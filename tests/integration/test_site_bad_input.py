@@ -157,7 +157,10 @@ def test_valid_multi_host_inventory_is_wired(tmp_path):
     result, report = _run(tmp_path, _inventory(
         gpu={'gpu1': _host(owu_internal_address='192.0.2.11')},
         app={'app1': _host(owu_internal_address='192.0.2.12')},
-        data={'data1': _host(owu_internal_address='192.0.2.13')}), '--tags', 'topology')
+        data={'data1': _host(owu_internal_address='192.0.2.13')}), '--tags', 'topology',
+        # The deploy lock and the history (always-tagged plays) stay in the test's directory.
+        '-e', 'deploy_lock_path=%s' % (tmp_path / 'state' / 'deploy.lock'),
+        '-e', 'operations_state_dir=%s' % (tmp_path / 'state'))
     assert result.returncode == 0, result.stdout[-3000:]
     wiring = {}
     for task in report['plays'][0]['tasks']:
@@ -168,6 +171,11 @@ def test_valid_multi_host_inventory_is_wired(tmp_path):
     assert wiring['app1']['publish'] == {'ollama': [], 'qdrant': [], 'langfuse': []}
     assert sorted(wiring['app1']['peers']) == ['192.0.2.11', '192.0.2.13']
     assert wiring['data1']['internal_ports'] == [3001, 6333]
-    # Nothing but the argument-spec checks and the connection step ran in the later plays.
+    # Nothing but the argument-spec checks, the connection step and the always-tagged deploy lock /
+    # history plays ran in the later plays; the lock was taken and released again.
     later = [task['task']['name'] for play in report['plays'][1:] for task in play['tasks']]
-    assert all("Validating arguments" in name or "data host" in name or "data services" in name for name in later), later
+    allowed = ("Validating arguments", "data host", "data services", "deploy_lock", "deploy lock",
+               "operations", "deployment")
+    assert all(any(word in name for word in allowed) for name in later), later
+    assert any('deploy_lock' in name for name in later), later
+    assert not (tmp_path / 'state' / 'deploy.lock').exists()
