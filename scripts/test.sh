@@ -17,6 +17,8 @@
 #   OWU_MOLECULE_TIMEOUT  seconds one scenario may take (default 3000)
 #   OWU_DOCKER_WAIT       seconds to wait for a dockerd this script starts (default 90)
 #   OWU_PYTEST_ARGS       extra pytest arguments (e.g. "-k collection_build -x")
+#   OWU_TEST_VERBOSE=1    stream every stage's whole output to stdout (default: progress lines
+#                         only; the whole output is always in .build/logs/<stage>.log)
 #
 # Setup, each timed like a stage: .venv from the pinned requirements (rebuilt only when their hash
 # changes); before pytest, `tests/standins/<name>/build.sh --prepare` for each stand-in build
@@ -25,6 +27,10 @@
 # systemd image (tests/images/build-systemd-base.sh, cached by recipe hash) and each stand-in a
 # selected scenario names (tests/standins/<name>/build.sh).
 # Artifacts: .build/logs/<stage>.log, .build/junit/*.xml, .cache/dockerd.log.
+#
+# stdout stays short (a long CI log is often shown only in part): each stage prints its progress
+# lines; a failing one prints the end of its log at once and again, with the tasks that failed,
+# just before the summary table.
 #
 # Exit status is non-zero when any stage fails. The last line printed is
 #   summary: N passed, M failed
@@ -57,6 +63,7 @@ ROW_DETAILS=()
 PASSED=0
 FAILED=0
 SKIPPED_TESTS=0
+FAILED_LOGS=()
 T0=$(date +%s)
 
 log() { printf '\n==> [%(%H:%M:%S)T] %s\n' -1 "$*"; }
@@ -138,19 +145,62 @@ record() { # name seconds result passed failed [detail]
   PASSED=$((PASSED + $4)); FAILED=$((FAILED + $5))
 }
 
-# Runs "$@" with its output on stdout and in .build/logs/<name>.log; set -e applies inside
-# (the subshell is not part of a condition). Sets RC and SECS.
+log_file() { echo "${LOGS}/${1//[:\/]/_}.log"; }
+
+# What a stage shows on stdout unless OWU_TEST_VERBOSE=1: Molecule's actions, play recaps, task
+# failures (ignored ones included, marked by the next line), pytest and sanity results. Every line
+# is cut to 400 characters. The whole output is always in .build/logs/<name>.log.
+readonly PROGRESS_RE='^INFO +\[[^]]* > [^]]*\] Execut|^CRITICAL|^ERROR|^(fatal|failed): |^\.\.\.ignoring|^PLAY RECAP|^[A-Za-z0-9_.-]+ +: ok=[0-9]|^(FAILED|ERROR) |^=+ .*(passed|failed|error).* =+$|^Docker engine|^summary:'
+
+# Runs "$@" with its output in .build/logs/<name>.log and, filtered (all of it with
+# OWU_TEST_VERBOSE=1), on stdout; set -e applies inside (the subshell is not part of a
+# condition). Sets RC and SECS. A failing step's last lines follow its output.
 timed() {
-  local name="$1" start
+  local name="$1" start log
   shift
+  log="$(log_file "${name}")"
   log "${name}: $*"
   start=$(date +%s)
   set +e
-  ( set -euo pipefail; "$@" ) 2>&1 | tee "${LOGS}/${name//[:\/]/_}.log"
-  RC=${PIPESTATUS[0]}
+  if [[ "${OWU_TEST_VERBOSE:-0}" == 1 ]]; then
+    ( set -euo pipefail; "$@" ) 2>&1 | tee "${log}"
+    RC=${PIPESTATUS[0]}
+  else
+    ( set -euo pipefail; "$@" ) 2>&1 | tee "${log}" | grep --line-buffered -E "${PROGRESS_RE}" | cut -c1-400
+    RC=${PIPESTATUS[0]}
+  fi
   set -e
   SECS=$(($(date +%s) - start))
+  if ((RC != 0)); then
+    FAILED_LOGS+=("${name}")
+    if [[ "${OWU_TEST_VERBOSE:-0}" != 1 ]]; then
+      echo "--- ${name} failed (exit ${RC}) after ${SECS}s; the end of ${log#"${ROOT}/"}:"
+      tail -n 60 "${log}" | cut -c1-400
+    fi
+  fi
   return 0
+}
+
+# For each failed step: the tasks that failed without `ignore_errors` (with the task's name) and
+# the end of its log, so the reason is the last thing a reader of a long CI output sees.
+print_failures() {
+  local name log
+  for name in "${FAILED_LOGS[@]}"; do
+    log="$(log_file "${name}")"
+    echo
+    echo "=== ${name} failed; full log: ${log#"${ROOT}/"}"
+    echo "--- tasks that failed there (not ignored):"
+    awk '
+      pending != "" && /^[ \t]/ { if (extra++ < 6) pending = pending "\n        " substr($0, 1, 300); next }
+      pending != "" && !/^\.\.\.ignoring/ { print pending }
+      { pending = "" }
+      /^TASK \[/ { task = $0 }
+      /^(fatal|failed): / { pending = NR ": " task "\n    " substr($0, 1, 600); extra = 0 }
+      END { if (pending != "") print pending }
+    ' "${log}" | tail -n 20
+    echo "--- its last 150 lines:"
+    tail -n 150 "${log}" | cut -c1-400
+  done
 }
 
 # A stage that counts as one test.
@@ -496,6 +546,7 @@ main() {
     done
   fi
   cleanup
+  ((${#FAILED_LOGS[@]} == 0)) || print_failures
   print_summary
   ((FAILED == 0))
 }
