@@ -15,8 +15,8 @@ Not a pass/fail test and never collected by pytest. In one run, on the machine's
   2. compose: every container site.yml created is read back with `docker inspect` on the stack
      hosts and turned into one compose file (same images, environment, command, volumes, bind
      mounts, network, published ports, health checks, restart policy; depends_on after the
-     upstream compose files). The stack hosts are stopped, the bind-mounted files are copied
-     to a fresh host of the same kind (same image and run flags, Docker from Debian, the same
+     upstream compose files). The bind-mounted files are read from the stack hosts, the stack
+     hosts are stopped, and the files are copied to a fresh host of the same kind (same image and run flags, Docker from Debian, the same
      image tars loaded), and `docker compose up -d --wait` is timed twice there: the first up
      and the no-op re-up.
 
@@ -287,7 +287,39 @@ def install_compose(result):
     return ['docker-compose']
 
 
-def compose_phase(result, inspected, images_dir):
+def explain_unhealthy(compose_cmd):
+    """After a failed `up --wait`: each container's state, its last health checks and log lines."""
+    docker_exec(COMPOSE_HOST, *(compose_cmd + ['-f', '/opt/owu-bench/compose.yaml', 'ps', '-a']), check=False)
+    names = docker_exec(COMPOSE_HOST, 'docker', 'ps', '-aq', check=False, quiet=True).out.split()
+    for doc in json.loads(docker_exec(COMPOSE_HOST, 'docker', 'inspect', *names, check=False, quiet=True).out or '[]'):
+        state = doc['State']
+        health = state.get('Health') or {}
+        if state.get('Status') == 'running' and health.get('Status', 'healthy') == 'healthy':
+            continue
+        name = doc['Name'].lstrip('/')
+        log('%s: %s, health %s, exit code %s' % (name, state.get('Status'), health.get('Status'), state.get('ExitCode')))
+        for probe in health.get('Log') or []:
+            log('  check exit %s: %s' % (probe.get('ExitCode'), (probe.get('Output') or '').strip()[-300:]))
+        docker_exec(COMPOSE_HOST, 'docker', 'logs', '--tail', '40', name, check=False)
+
+
+def read_binds(inspected):
+    """Tar streams of the files the stack's containers bind-mount (the configuration the roles
+    wrote), read while the stack hosts still run."""
+    binds = compose_file(inspected, '127.0.0.1')[1]
+    tars = []
+    for host in HOSTS:
+        for source in binds:
+            if run(['docker', 'exec', host, 'test', '-e', source], check=False, quiet=True).rc != 0:
+                continue
+            tars.append(subprocess.run(['docker', 'exec', host, 'tar', '-C', '/', '-cf', '-', source.lstrip('/')],
+                                       stdout=subprocess.PIPE, check=True, timeout=300).stdout)
+    if not tars:
+        raise SystemExit('no bind-mounted file found on the stack hosts (are they running?)')
+    return tars
+
+
+def compose_phase(result, inspected, images_dir, bind_tars):
     run(['docker', 'rm', '-f', COMPOSE_HOST], check=False, quiet=True)
     run(['docker', 'run', '-d', '--name', COMPOSE_HOST] + HOST_RUN_FLAGS
         + ['-v', '%s:/owu-images:ro' % images_dir, BASE_IMAGE, '/lib/systemd/systemd'], quiet=True)
@@ -301,21 +333,19 @@ def compose_phase(result, inspected, images_dir):
     for host in HOSTS:
         docker_exec(COMPOSE_HOST, 'docker', 'load', '-i', '/owu-images/%s.tar' % host, timeout=900, quiet=True)
     address = docker_exec(COMPOSE_HOST, 'hostname', '-I', quiet=True).out.split()[0]
-    compose, binds = compose_file(inspected, address)
+    compose = compose_file(inspected, address)[0]
     result['compose_services'] = sorted(compose['services'])
-    # The stack hosts' bind-mounted files (configuration the roles wrote), copied as they are.
-    for host in HOSTS:
-        for source in binds:
-            if run(['docker', 'exec', host, 'test', '-e', source], check=False, quiet=True).rc != 0:
-                continue
-            tar = subprocess.run(['docker', 'exec', host, 'tar', '-C', '/', '-cf', '-', source.lstrip('/')],
-                                 stdout=subprocess.PIPE, check=True, timeout=300).stdout
-            docker_exec(COMPOSE_HOST, 'tar', '-C', '/', '-xf', '-', stdin=tar, quiet=True)
+    # The stack hosts' bind-mounted files (configuration the roles wrote), as they were read.
+    for tar in bind_tars:
+        docker_exec(COMPOSE_HOST, 'tar', '-C', '/', '-xf', '-', stdin=tar, quiet=True)
     docker_exec(COMPOSE_HOST, 'mkdir', '-p', '/opt/owu-bench', quiet=True)
     docker_exec(COMPOSE_HOST, 'tee', '/opt/owu-bench/compose.yaml',
                 stdin=json.dumps(compose, indent=2).encode(), quiet=True)
     up = compose_cmd + ['-f', '/opt/owu-bench/compose.yaml', 'up', '-d', '--wait']
-    first = docker_exec(COMPOSE_HOST, *up, timeout=TIMEOUT_COMPOSE)
+    first = docker_exec(COMPOSE_HOST, *up, timeout=TIMEOUT_COMPOSE, check=False)
+    if first.rc != 0:
+        explain_unhealthy(compose_cmd)
+        raise SystemExit('compose up failed (exit %d, %.1f s)' % (first.rc, first.seconds))
     result['compose_up_s'] = round(first.seconds, 1)
     again = docker_exec(COMPOSE_HOST, *up, timeout=TIMEOUT_COMPOSE)
     result['compose_reup_s'] = round(again.seconds, 1)
@@ -337,9 +367,10 @@ def main():
         site_phase(result)
         inspected, images_dir = read_stack()
         result['site_containers'] = sorted(c['Name'].lstrip('/') for pair in inspected.values() for c in pair[1])
+        bind_tars = read_binds(inspected)
         # The stack hosts stop (their containers with them) so compose has the machine to itself.
         run(['docker', 'stop'] + list(HOSTS), timeout=300, quiet=True)
-        compose_phase(result, inspected, images_dir)
+        compose_phase(result, inspected, images_dir, bind_tars)
     finally:
         if not args.keep:
             run(['docker', 'rm', '-f', '-v', COMPOSE_HOST], check=False, quiet=True)
