@@ -147,10 +147,10 @@ record() { # name seconds result passed failed [detail]
 
 log_file() { echo "${LOGS}/${1//[:\/]/_}.log"; }
 
-# What a stage shows on stdout unless OWU_TEST_VERBOSE=1: Molecule's actions, play recaps, task
+# What a stage shows on stdout unless OWU_TEST_VERBOSE=1: Molecule's actions, plays, play recaps, task
 # failures (ignored ones included, marked by the next line), pytest and sanity results. Every line
 # is cut to 400 characters. The whole output is always in .build/logs/<name>.log.
-readonly PROGRESS_RE='^INFO +\[[^]]* > [^]]*\] Execut|^CRITICAL|^ERROR|^(fatal|failed): |^\.\.\.ignoring|^PLAY RECAP|^[A-Za-z0-9_.-]+ +: ok=[0-9]|^(FAILED|ERROR) |^=+ .*(passed|failed|error).* =+$|^Docker engine|^summary:'
+readonly PROGRESS_RE='^INFO +\[[^]]* > [^]]*\] Execut|^PLAY \[|^CRITICAL|^ERROR|^(fatal|failed): |^\.\.\.ignoring|^PLAY RECAP|^[A-Za-z0-9_.-]+ +: ok=[0-9]|^(FAILED|ERROR) |^=+ .*(passed|failed|error).* =+$|^Docker engine|^summary:'
 
 # Runs "$@" with its output in .build/logs/<name>.log and, filtered (all of it with
 # OWU_TEST_VERBOSE=1), on stdout; set -e applies inside (the subshell is not part of a
@@ -166,8 +166,13 @@ timed() {
     ( set -euo pipefail; "$@" ) 2>&1 | tee "${log}"
     RC=${PIPESTATUS[0]}
   else
+    # A line every 5 minutes, so a long quiet step (a compile, a side effect) is seen to be alive.
+    ( while sleep 300 >/dev/null 2>&1; do printf '... %s still running (%s)\n' "${name}" "$(date +%H:%M:%S)"; done ) &
+    local heartbeat=$!
     ( set -euo pipefail; "$@" ) 2>&1 | tee "${log}" | grep --line-buffered -E "${PROGRESS_RE}" | cut -c1-400
     RC=${PIPESTATUS[0]}
+    kill "${heartbeat}" 2>/dev/null
+    wait "${heartbeat}" 2>/dev/null
   fi
   set -e
   SECS=$(($(date +%s) - start))
