@@ -150,7 +150,7 @@ log_file() { echo "${LOGS}/${1//[:\/]/_}.log"; }
 # What a stage shows on stdout unless OWU_TEST_VERBOSE=1: Molecule's actions, plays, play recaps, task
 # failures (ignored ones included, marked by the next line), pytest and sanity results. Every line
 # is cut to 400 characters. The whole output is always in .build/logs/<name>.log.
-readonly PROGRESS_RE='^INFO +\[[^]]* > [^]]*\] Execut|^PLAY \[|^CRITICAL|^ERROR|^(fatal|failed): |^\.\.\.ignoring|^PLAY RECAP|^[A-Za-z0-9_.-]+ +: ok=[0-9]|^(FAILED|ERROR) |^=+ .*(passed|failed|error).* =+$|^Docker engine|^summary:'
+readonly PROGRESS_RE='^INFO +\[[^]]* > [^]]*\] Execut|^PLAY \[|^CRITICAL|^ERROR|^(fatal|failed): |^\.\.\.ignoring|^PLAY RECAP|^[A-Za-z0-9_.-]+ +: ok=[0-9]|^(FAILED|ERROR) [^-]|^=+ .*(passed|failed|error).* =+$|^Docker engine|^summary:'
 
 # Runs "$@" with its output in .build/logs/<name>.log and, filtered (all of it with
 # OWU_TEST_VERBOSE=1), on stdout; set -e applies inside (the subshell is not part of a
