@@ -169,7 +169,7 @@ timed() {
     # A line every 5 minutes, so a long quiet step (a compile, a side effect) is seen to be alive.
     ( while sleep 300 >/dev/null 2>&1; do printf '... %s still running (%s)\n' "${name}" "$(date +%H:%M:%S)"; done ) &
     local heartbeat=$!
-    ( set -euo pipefail; "$@" ) 2>&1 | tee "${log}" | grep --line-buffered -E "${PROGRESS_RE}" | cut -c1-400
+    ( set -euo pipefail; "$@" ) 2>&1 | tee "${log}" | grep --line-buffered -E "${PROGRESS_RE}" | sed -u -e "s/^\(.\{400\}\).*/\1/"
     RC=${PIPESTATUS[0]}
     kill "${heartbeat}" 2>/dev/null
     wait "${heartbeat}" 2>/dev/null
