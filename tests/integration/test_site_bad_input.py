@@ -6,7 +6,8 @@
 """The real ``ansible-playbook site.yml`` refuses a bad inventory before it changes anything.
 
 Each case writes a temporary inventory of hosts with ``ansible_connection: local`` and runs the
-whole-site playbook with the repository's ansible.cfg and the JSON callback. A bad inventory must
+whole-site playbook with the repository's ansible.cfg and the JSON callback (the
+``run_playbook`` fixture of conftest.py). A bad inventory must
 fail (rc != 0) in the first play (validation, ``any_errors_fatal``) with a message that names the
 variable to fix, and no later play may have started: no task of the docker role (or any other
 role) appears in the output. Needs neither root nor Docker: only facts are gathered on localhost.
@@ -17,21 +18,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
-import subprocess
 import sys
 
-import pytest
 import yaml
 
-REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir))
 VALIDATION_PLAY = 'Validate the inventory and compute the wiring between the hosts'
-
-
-def _tool(name):
-    candidate = os.path.join(os.path.dirname(sys.executable), name)
-    return candidate if os.access(candidate, os.X_OK) else name
 
 
 def _host(**extra):
@@ -54,107 +45,81 @@ def _inventory(gpu=None, app=None, data=None, only_owu=None, group_vars=None):
     return {'owu': owu}
 
 
-def _run(tmp_path, inventory, *args):
+def _run(tmp_path, run_playbook, inventory, *args):
+    """(completed process, JSON report, failed (task, msg) list) of site.yml on ``inventory``."""
     path = tmp_path / 'hosts.yml'
     path.write_text(yaml.safe_dump(inventory), encoding='utf-8')
-    home = tmp_path / 'home'
-    home.mkdir(exist_ok=True)
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_CONFIG': os.path.join(REPO, 'ansible.cfg'),
-        'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
-        'ANSIBLE_REMOTE_TEMP': str(tmp_path / 'ansible-remote-tmp'),
-        'HOME': str(home),
-    })
-    result = subprocess.run(
-        [_tool('ansible-playbook'), '-i', str(path), 'site.yml'] + list(args),
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
-    try:
-        report = json.loads(result.stdout[result.stdout.index('{'):])
-    except ValueError:
-        pytest.fail('no JSON report (rc %d)\nstdout:\n%s\nstderr:\n%s' % (result.returncode, result.stdout[-3000:], result.stderr[-3000:]))
-    return result, report
+    return run_playbook('-i', path, 'site.yml', *args)
 
 
-def _failure_messages(report):
-    messages = []
-    for play in report['plays']:
-        for task in play['tasks']:
-            for result in task['hosts'].values():
-                if result.get('failed'):
-                    messages.append(str(result.get('msg', '')))
-    return '\n'.join(messages)
-
-
-def _assert_refused(result, report, *needles):
+def _assert_refused(run, *needles):
+    result, report, failed = run
+    messages = '\n'.join(msg for _task, msg in failed)
     assert result.returncode != 0, 'site.yml accepted a bad inventory:\n%s' % result.stdout[-3000:]
     plays = [play['play']['name'] for play in report['plays']]
     assert plays == [VALIDATION_PLAY], 'plays after the validation ran: %s' % plays
     tasks = [task['task']['name'] for task in report['plays'][0]['tasks']]
     assert not [t for t in tasks if 'docker' in t.lower()], tasks
-    messages = _failure_messages(report)
     for needle in needles:
         assert needle in messages, '%r not in the failure message:\n%s' % (needle, messages)
     assert 'nothing was changed' in messages or 'is not in the groups' in messages, messages
 
 
-def test_host_in_no_service_group(tmp_path):
+def test_host_in_no_service_group(tmp_path, run_playbook):
     inventory = _inventory(app={'h1': _host()}, only_owu={'h2': _host(owu_internal_address='192.0.2.12')},
                            group_vars=None)
     inventory['owu']['children']['owu_app']['hosts']['h1']['owu_internal_address'] = '192.0.2.11'
-    result, report = _run(tmp_path, inventory)
-    _assert_refused(result, report, 'h2: in group owu but in none of owu_gpu, owu_app, owu_data')
+    run = _run(tmp_path, run_playbook, inventory)
+    _assert_refused(run, 'h2: in group owu but in none of owu_gpu, owu_app, owu_data')
 
 
-def test_two_services_on_one_port(tmp_path):
+def test_two_services_on_one_port(tmp_path, run_playbook):
     host = _host(openwebui_port=3001)
-    result, report = _run(tmp_path, _inventory(gpu={'h1': host}, app={'h1': {}}, data={'h1': {}}))
-    _assert_refused(result, report, 'openwebui_port', 'langfuse_stack_web_port', 'port 3001')
+    run = _run(tmp_path, run_playbook, _inventory(gpu={'h1': host}, app={'h1': {}}, data={'h1': {}}))
+    _assert_refused(run, 'openwebui_port', 'langfuse_stack_web_port', 'port 3001')
 
 
-def test_public_without_domain(tmp_path):
-    result, report = _run(tmp_path, _inventory(
+def test_public_without_domain(tmp_path, run_playbook):
+    run = _run(tmp_path, run_playbook, _inventory(
         gpu={'h1': _host()}, app={'h1': {}}, group_vars={'owu_exposure': 'public', 'owu_acme_email': 'ops@example.org'}))
-    _assert_refused(result, report, 'owu_domain is empty')
+    _assert_refused(run, 'owu_domain is empty')
 
 
-def test_public_without_certificate_source(tmp_path):
-    result, report = _run(tmp_path, _inventory(
+def test_public_without_certificate_source(tmp_path, run_playbook):
+    run = _run(tmp_path, run_playbook, _inventory(
         gpu={'h1': _host()}, app={'h1': {}}, group_vars={'owu_exposure': 'public', 'owu_domain': 'chat.example.org'}))
-    _assert_refused(result, report, 'owu_acme_email', 'owu_tls_certificate + owu_tls_key')
+    _assert_refused(run, 'owu_acme_email', 'owu_tls_certificate + owu_tls_key')
 
 
-def test_public_certificate_without_key(tmp_path):
+def test_public_certificate_without_key(tmp_path, run_playbook):
     cert = tmp_path / 'cert.pem'
     cert.write_text('not checked here\n', encoding='utf-8')
-    result, report = _run(tmp_path, _inventory(
+    run = _run(tmp_path, run_playbook, _inventory(
         gpu={'h1': _host()}, app={'h1': {}},
         group_vars={'owu_exposure': 'public', 'owu_domain': 'chat.example.org', 'owu_tls_certificate': str(cert)}))
-    _assert_refused(result, report, 'owu_tls_certificate and owu_tls_key must be set together')
+    _assert_refused(run, 'owu_tls_certificate and owu_tls_key must be set together')
 
 
-def test_unknown_exposure(tmp_path):
-    result, report = _run(tmp_path, _inventory(gpu={'h1': _host()}, app={'h1': {}}, group_vars={'owu_exposure': 'internet'}))
-    _assert_refused(result, report, "owu_exposure is 'internet'")
+def test_unknown_exposure(tmp_path, run_playbook):
+    run = _run(tmp_path, run_playbook, _inventory(gpu={'h1': _host()}, app={'h1': {}}, group_vars={'owu_exposure': 'internet'}))
+    _assert_refused(run, "owu_exposure is 'internet'")
 
 
-def test_two_data_hosts(tmp_path):
-    result, report = _run(tmp_path, _inventory(
+def test_two_data_hosts(tmp_path, run_playbook):
+    run = _run(tmp_path, run_playbook, _inventory(
         app={'h1': _host(owu_internal_address='192.0.2.11')},
         data={'h2': _host(owu_internal_address='192.0.2.12'), 'h3': _host(owu_internal_address='192.0.2.13')}))
-    _assert_refused(result, report, 'owu_data has 2 hosts')
+    _assert_refused(run, 'owu_data has 2 hosts')
 
 
-def test_hosts_sharing_an_internal_address(tmp_path):
-    result, report = _run(tmp_path, _inventory(
+def test_hosts_sharing_an_internal_address(tmp_path, run_playbook):
+    run = _run(tmp_path, run_playbook, _inventory(
         gpu={'h1': _host(owu_internal_address='192.0.2.11')}, app={'h2': _host(owu_internal_address='192.0.2.11')}))
-    _assert_refused(result, report, 'owu_internal_address 192.0.2.11')
+    _assert_refused(run, 'owu_internal_address 192.0.2.11')
 
 
-def test_valid_multi_host_inventory_is_wired(tmp_path):
-    result, report = _run(tmp_path, _inventory(
+def test_valid_multi_host_inventory_is_wired(tmp_path, run_playbook):
+    result, report, _failed = _run(tmp_path, run_playbook, _inventory(
         gpu={'gpu1': _host(owu_internal_address='192.0.2.11')},
         app={'app1': _host(owu_internal_address='192.0.2.12')},
         data={'data1': _host(owu_internal_address='192.0.2.13')}), '--tags', 'topology',
