@@ -16,9 +16,9 @@ Not a pass/fail test and never collected by pytest. In one run, on the machine's
      hosts and turned into one compose file (same images, environment, command, volumes, bind
      mounts, network, published ports, health checks, restart policy; depends_on after the
      upstream compose files). The bind-mounted files are read from the stack hosts, the stack
-     hosts are stopped, and the files are copied to a fresh host of the same kind (same image and run flags, Docker from Debian, the same
-     image tars loaded), and `docker compose up -d --wait` is timed twice there: the first up
-     and the no-op re-up.
+     hosts are stopped, and the files are copied to a fresh host of the same kind (same image
+     and run flags, Docker from Debian, the same image tars loaded), and
+     `docker compose up -d --wait` is timed twice there: the first up and the no-op re-up.
 
 It prints both pairs of times and the ratio of the no-change re-runs. The Compose used is Compose
 v2 from Debian 13 (package docker-compose 2.x, pinned from trixie on the bookworm host: it
@@ -207,18 +207,19 @@ def service_of(c, own_address, host_address):
     return name, svc
 
 
+def _mounts(containers, kind):
+    """Every mount of type ``kind`` of the given `docker inspect` documents."""
+    return [m for c in containers for m in c.get('Mounts') or [] if m['Type'] == kind]
+
+
 def compose_file(inspected, host_address):
-    """inspected: {stack host: (its address, [inspect documents])} -> (compose dict, bind sources)."""
-    services, volumes, networks, binds = {}, set(), set(), []
+    """inspected: {stack host: (its address, [inspect documents])} -> compose dict."""
+    services, networks = {}, set()
+    volumes = set(m['Name'] for _address, containers in inspected.values() for m in _mounts(containers, 'volume'))
     for address, containers in inspected.values():
         for c in containers:
             name, svc = service_of(c, address, host_address)
             services[name] = svc
-            for mount in c.get('Mounts') or []:
-                if mount['Type'] == 'volume':
-                    volumes.add(mount['Name'])
-                elif mount['Type'] == 'bind':
-                    binds.append(mount['Source'])
             networks.update((c['NetworkSettings'].get('Networks') or {}).keys())
     for name, svc in services.items():
         deps = {}
@@ -233,7 +234,7 @@ def compose_file(inspected, host_address):
         'volumes': dict((v, {'name': v}) for v in sorted(volumes)),
         'networks': dict((n, {'name': n}) for n in sorted(networks)),
     }
-    return compose, sorted(set(binds))
+    return compose
 
 
 # --------------------------------------------------------------------------------- the run
@@ -305,17 +306,14 @@ def explain_unhealthy(compose_cmd):
 
 def read_binds(inspected):
     """Tar streams of the files the stack's containers bind-mount (the configuration the roles
-    wrote), read while the stack hosts still run."""
-    binds = compose_file(inspected, '127.0.0.1')[1]
+    wrote), each read from the host whose containers mount it, while the stack hosts still run."""
     tars = []
-    for host in HOSTS:
-        for source in binds:
-            if run(['docker', 'exec', host, 'test', '-e', source], check=False, quiet=True).rc != 0:
-                continue
+    for host, (_address, containers) in sorted(inspected.items()):
+        for source in sorted(set(m['Source'] for m in _mounts(containers, 'bind'))):
             tars.append(subprocess.run(['docker', 'exec', host, 'tar', '-C', '/', '-cf', '-', source.lstrip('/')],
                                        stdout=subprocess.PIPE, check=True, timeout=300).stdout)
     if not tars:
-        raise SystemExit('no bind-mounted file found on the stack hosts (are they running?)')
+        raise SystemExit('the stack hosts\' containers bind-mount no file')
     return tars
 
 
@@ -333,7 +331,7 @@ def compose_phase(result, inspected, images_dir, bind_tars):
     for host in HOSTS:
         docker_exec(COMPOSE_HOST, 'docker', 'load', '-i', '/owu-images/%s.tar' % host, timeout=900, quiet=True)
     address = docker_exec(COMPOSE_HOST, 'hostname', '-I', quiet=True).out.split()[0]
-    compose = compose_file(inspected, address)[0]
+    compose = compose_file(inspected, address)
     result['compose_services'] = sorted(compose['services'])
     # The stack hosts' bind-mounted files (configuration the roles wrote), as they were read.
     for tar in bind_tars:
