@@ -64,7 +64,10 @@ docker exec "${name}" bash -euc '
   cd /root/snapshot
   git init -q && git add -A
   git -c user.name=ci -c user.email=ci@localhost commit -qm snapshot
-  git clone -q /root/snapshot /root/clone'
+  git clone -q /root/snapshot /root/clone
+  # CI machines have /var/run/docker.sock before any engine runs there (seen in CI on 2026-11-21:
+  # "Connection refused" during pytest): a socket file no daemon listens on, made here the same way.
+  python3 -c "import socket; socket.socket(socket.AF_UNIX).bind(\"/var/run/docker.sock\")"'
 docker exec -e CI=true -e PIP_CERT=/etc/ssl/certs/ca-certificates.crt ${pip_env[@]+"${pip_env[@]}"} \
   -w /root/clone "${name}" \
   bash .ci/run "$@" </dev/null

@@ -11,15 +11,20 @@ whole-site playbook with the repository's ansible.cfg and the JSON callback (the
 fail (rc != 0) in the first play (validation, ``any_errors_fatal``) with a message that names the
 variable to fix, and no later play may have started: no task of the docker role (or any other
 role) appears in the output. Needs neither root nor Docker: only facts are gathered on localhost.
-The positive case runs the validation and wiring (``--tags topology``), which changes nothing.
+The positive cases run the validation and wiring (``--tags topology``), which changes nothing, and
+the always-run end of the playbook (deploy history, lock release), once with no Docker daemon
+answering on the socket (made by the test as root when there is none).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import socket
 import sys
 
+import pytest
 import yaml
 
 VALIDATION_PLAY = 'Validate the inventory and compute the wiring between the hosts'
@@ -143,4 +148,46 @@ def test_valid_multi_host_inventory_is_wired(tmp_path, run_playbook):
                "operations", "deployment")
     assert all(any(word in name for word in allowed) for name in later), later
     assert any('deploy_lock' in name for name in later), later
+    assert not (tmp_path / 'state' / 'deploy.lock').exists()
+
+
+@pytest.fixture
+def dead_docker_socket():
+    """/var/run/docker.sock as a socket file with no daemon behind it (as on a host whose engine is
+    stopped, or a CI machine before the engine starts); made here when absent, removed afterwards."""
+    path = '/var/run/docker.sock'
+    probe = socket.socket(socket.AF_UNIX)
+    try:
+        probe.connect(path)
+    except FileNotFoundError:
+        if os.geteuid() != 0:
+            pytest.skip('making %s needs root' % path)
+        stale = socket.socket(socket.AF_UNIX)
+        stale.bind(path)  # bound, never listening: a connect is refused like a stopped daemon's
+        stale.close()
+        yield path
+        os.unlink(path)
+        return
+    except ConnectionRefusedError:
+        yield path  # already a socket without a daemon
+        return
+    finally:
+        probe.close()
+    pytest.skip('a Docker daemon answers on %s; this case needs it stopped' % path)
+
+
+def test_site_end_with_the_docker_daemon_stopped(tmp_path, run_playbook, dead_docker_socket):
+    """The always-run end of site.yml (history, lock release) on a run whose tags left the docker
+    role out, on a host with a socket file but no daemon: nothing to record, and no error."""
+    result, report, failed = _run(tmp_path, run_playbook, _inventory(
+        gpu={'h1': _host()}, app={'h1': {}}, data={'h1': {}}), '--tags', 'topology',
+        '-e', 'deploy_lock_path=%s' % (tmp_path / 'state' / 'deploy.lock'),
+        '-e', 'operations_state_dir=%s' % (tmp_path / 'state'))
+    assert result.returncode == 0 and not failed, (failed, result.stdout[-3000:])
+    results = {task['task']['name'].split(' : ')[-1]: task['hosts']['h1']
+               for task in report['plays'][-1]['tasks']}
+    listed = results["List the collection's containers"]
+    assert listed['can_talk_to_docker'] is False and 'Error connecting' in listed['msg'], listed
+    assert results["Record the deployment in the host's history"].get('skipped'), results
+    assert not (tmp_path / 'state' / 'deployments.jsonl').exists()
     assert not (tmp_path / 'state' / 'deploy.lock').exists()
