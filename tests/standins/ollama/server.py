@@ -1423,26 +1423,43 @@ class Handler(BaseHTTPRequestHandler):
             final["response"] = "".join(text)
         return final
 
-    def do_route_generate(self, _path):
-        body = self._json_body()
+    def _completion_request(self, body, verb):
+        """The checks /api/generate and /api/chat share: (raw name, local model, keep_alive, options)."""
         raw, name = self._name_from(body, allow_name=False)
         local = self._local_or_404(raw, name)
         if "completion" not in self._caps(local):
-            raise RequestError(400, "%s does not support generate" % json.dumps(raw))
+            raise RequestError(400, "%s does not support %s" % (json.dumps(raw), verb))
         keep_alive = body.get("keep_alive")
         try:
             parse_duration(keep_alive, 0)
         except ValueError as exc:
             raise RequestError(400, str(exc)) from exc
-        options = body.get("options") or {}
+        return raw, local, keep_alive, body.get("options") or {}
+
+    def _load_or_unload(self, raw, local, keep_alive, options, empty_answer):
+        """An empty prompt/messages list loads the model, or unloads it with keep_alive 0."""
+        if parse_duration(keep_alive, self.app.default_keep_alive) == 0:
+            self.app.unload(local)
+            reason = "unload"
+        else:
+            self.app.touch(local, keep_alive, options)
+            reason = "load"
+        self.send_json(200, self._stats_base(raw, dict(empty_answer, done=True, done_reason=reason)))
+
+    def _answer(self, body, events, local, keep_alive, chat):
+        if body.get("stream", True) is False:
+            self.send_json(200, self._collapse(events, chat=chat))
+        else:
+            self.stream(events)
+        if parse_duration(keep_alive, self.app.default_keep_alive) == 0:
+            self.app.unload(local)
+
+    def do_route_generate(self, _path):
+        body = self._json_body()
+        raw, local, keep_alive, options = self._completion_request(body, "generate")
         prompt = body.get("prompt") or ""
         if not prompt and not body.get("images"):
-            if parse_duration(keep_alive, self.app.default_keep_alive) == 0:
-                self.app.unload(local)
-                self.send_json(200, self._stats_base(raw, {"response": "", "done": True, "done_reason": "unload"}))
-                return
-            self.app.touch(local, keep_alive, options)
-            self.send_json(200, self._stats_base(raw, {"response": "", "done": True, "done_reason": "load"}))
+            self._load_or_unload(raw, local, keep_alive, options, {"response": ""})
             return
         self._require_engine()
         if body.get("raw"):
@@ -1452,44 +1469,18 @@ class Handler(BaseHTTPRequestHandler):
             text = gemma_prompt(messages)
         events = self._generation_events(local, raw, text, options, keep_alive, chat=False,
                                          raw_context=False if body.get("raw") else None)
-        if body.get("stream", True) is False:
-            self.send_json(200, self._collapse(events, chat=False))
-        else:
-            self.stream(events)
-        if parse_duration(keep_alive, self.app.default_keep_alive) == 0:
-            self.app.unload(local)
+        self._answer(body, events, local, keep_alive, chat=False)
 
     def do_route_chat(self, _path):
         body = self._json_body()
-        raw, name = self._name_from(body, allow_name=False)
-        local = self._local_or_404(raw, name)
-        if "completion" not in self._caps(local):
-            raise RequestError(400, "%s does not support chat" % json.dumps(raw))
-        keep_alive = body.get("keep_alive")
-        try:
-            parse_duration(keep_alive, 0)
-        except ValueError as exc:
-            raise RequestError(400, str(exc)) from exc
-        options = body.get("options") or {}
+        raw, local, keep_alive, options = self._completion_request(body, "chat")
         messages = body.get("messages") or []
         if not messages:
-            if parse_duration(keep_alive, self.app.default_keep_alive) == 0:
-                self.app.unload(local)
-                self.send_json(200, self._stats_base(raw, {"message": {"role": "assistant", "content": ""},
-                                                           "done_reason": "unload", "done": True}))
-                return
-            self.app.touch(local, keep_alive, options)
-            self.send_json(200, self._stats_base(raw, {"message": {"role": "assistant", "content": ""},
-                                                       "done_reason": "load", "done": True}))
+            self._load_or_unload(raw, local, keep_alive, options, {"message": {"role": "assistant", "content": ""}})
             return
         self._require_engine()
         events = self._generation_events(local, raw, gemma_prompt(messages), options, keep_alive, chat=True)
-        if body.get("stream", True) is False:
-            self.send_json(200, self._collapse(events, chat=True))
-        else:
-            self.stream(events)
-        if parse_duration(keep_alive, self.app.default_keep_alive) == 0:
-            self.app.unload(local)
+        self._answer(body, events, local, keep_alive, chat=True)
 
     def _embed(self, local, texts, truncate, keep_alive, options):
         self._require_engine()
