@@ -52,8 +52,7 @@ def _tasks(items):
             continue
         yield item
         for key in ('tasks', 'pre_tasks', 'post_tasks', 'handlers', 'block', 'rescue', 'always'):
-            for task in _tasks(item.get(key)):
-                yield task
+            yield from _tasks(item.get(key))
 
 
 def _bad(task):
