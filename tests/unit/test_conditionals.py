@@ -21,21 +21,14 @@ import glob
 import os
 
 import pytest
-import yaml
+
+from ansible_yaml import load, load_file  # tests/unit is on sys.path (conftest.py)
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir))
 CONDITION_KEYS = ('when', 'changed_when', 'failed_when', 'until')
 ASSERTS = ('ansible.builtin.assert', 'assert')
 PATTERNS = ('roles/*/tasks/*.yml', 'roles/*/handlers/*.yml', 'playbooks/*.yml', 'site.yml',
             'molecule/*/*.yml', 'molecule/*/tasks/*.yml', 'molecule/*/operations/*.yml', 'molecule/shared/*.yml')
-
-
-class _Loader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-    """SafeLoader that reads Ansible's ``!unsafe`` and ``!vault`` tags as plain strings."""
-
-
-_Loader.add_constructor('!unsafe', lambda loader, node: loader.construct_scalar(node))
-_Loader.add_constructor('!vault', lambda loader, node: '!vault')
 
 
 def _files():
@@ -73,15 +66,14 @@ def test_the_walk_finds_task_files():
 
 
 def test_a_mapping_condition_is_caught():
-    play = yaml.load("- hosts: all\n  tasks:\n    - block:\n        - ansible.builtin.assert:\n"
-                     "            that:\n              - out is search('h +: ok=')\n", Loader=_Loader)  # nosec B506
+    play = load("- hosts: all\n  tasks:\n    - block:\n        - ansible.builtin.assert:\n"
+                "            that:\n              - out is search('h +: ok=')\n")
     assert [key for key, _value in _bad(list(_tasks(play))[-1])] == ['that']
 
 
 @pytest.mark.parametrize('path', _files())
 def test_conditionals_are_strings(path):
-    with open(os.path.join(REPO, path), encoding='utf-8') as handle:
-        data = yaml.load(handle, Loader=_Loader)  # nosec B506 - a SafeLoader subclass
+    data = load_file(os.path.join(REPO, path))
     bad = ['%s (%s): %s: %r' % (task.get('name', '?'), path, key, value)
            for task in _tasks(data) for key, value in _bad(task)]
     assert not bad, 'conditionals that are not strings (quote the condition):\n' + '\n'.join(bad)

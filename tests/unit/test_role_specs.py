@@ -28,9 +28,10 @@ import os
 import re
 
 import pytest
-import yaml
 
 from ansible.playbook.task import Task
+
+from ansible_yaml import load_file  # tests/unit is on sys.path (conftest.py)
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir))
 ROLES_DIR = os.path.join(REPO, 'roles')
@@ -48,20 +49,11 @@ TYPE_CHECKS = {
 }
 
 
-class _Loader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
-    """SafeLoader that also reads Ansible's ``!unsafe`` and ``!vault`` tags (as plain strings)."""
-
-
-_Loader.add_constructor('!unsafe', lambda loader, node: loader.construct_scalar(node))
-_Loader.add_constructor('!vault', lambda loader, node: '!vault')
-
-
 def _load(role, *parts):
     path = os.path.join(ROLES_DIR, role, *parts)
     if not os.path.isfile(path):
         return None
-    with open(path, encoding='utf-8') as handle:
-        return yaml.load(handle, Loader=_Loader)  # nosec B506 - a SafeLoader subclass
+    return load_file(path)
 
 
 def _main_spec(role):
@@ -144,8 +136,7 @@ def test_handlers_listen(role):
     for path in _task_files(role, 'handlers'):
         if not path.endswith(('.yml', '.yaml')):
             continue
-        with open(path, encoding='utf-8') as handle:
-            handlers = yaml.load(handle, Loader=_Loader) or []  # nosec B506 - a SafeLoader subclass
+        handlers = load_file(path) or []
         rel = os.path.relpath(path, REPO)
         for handler in handlers:
             name = handler.get('name', '')
