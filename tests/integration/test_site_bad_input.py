@@ -57,6 +57,13 @@ def _run(tmp_path, run_playbook, inventory, *args):
     return run_playbook('-i', path, 'site.yml', *args)
 
 
+def _topology_only(tmp_path):
+    """Arguments for a run of the validation and wiring only (``--tags topology``); the deploy lock
+    and the history (always-tagged plays) stay in ``<tmp_path>/state``."""
+    return ('--tags', 'topology', '-e', 'deploy_lock_path=%s' % (tmp_path / 'state' / 'deploy.lock'),
+            '-e', 'operations_state_dir=%s' % (tmp_path / 'state'))
+
+
 def _assert_refused(run, *needles):
     result, report, failed = run
     messages = '\n'.join(msg for _task, msg in failed)
@@ -127,10 +134,7 @@ def test_valid_multi_host_inventory_is_wired(tmp_path, run_playbook):
     result, report, _failed = _run(tmp_path, run_playbook, _inventory(
         gpu={'gpu1': _host(owu_internal_address='192.0.2.11')},
         app={'app1': _host(owu_internal_address='192.0.2.12')},
-        data={'data1': _host(owu_internal_address='192.0.2.13')}), '--tags', 'topology',
-        # The deploy lock and the history (always-tagged plays) stay in the test's directory.
-        '-e', 'deploy_lock_path=%s' % (tmp_path / 'state' / 'deploy.lock'),
-        '-e', 'operations_state_dir=%s' % (tmp_path / 'state'))
+        data={'data1': _host(owu_internal_address='192.0.2.13')}), *_topology_only(tmp_path))
     assert result.returncode == 0, result.stdout[-3000:]
     wiring = {}
     for task in report['plays'][0]['tasks']:
@@ -180,9 +184,7 @@ def test_site_end_with_the_docker_daemon_stopped(tmp_path, run_playbook, dead_do
     """The always-run end of site.yml (history, lock release) on a run whose tags left the docker
     role out, on a host with a socket file but no daemon: nothing to record, and no error."""
     result, report, failed = _run(tmp_path, run_playbook, _inventory(
-        gpu={'h1': _host()}, app={'h1': {}}, data={'h1': {}}), '--tags', 'topology',
-        '-e', 'deploy_lock_path=%s' % (tmp_path / 'state' / 'deploy.lock'),
-        '-e', 'operations_state_dir=%s' % (tmp_path / 'state'))
+        gpu={'h1': _host()}, app={'h1': {}}, data={'h1': {}}), *_topology_only(tmp_path))
     assert result.returncode == 0 and not failed, (failed, result.stdout[-3000:])
     results = {task['task']['name'].split(' : ')[-1]: task['hosts']['h1']
                for task in report['plays'][-1]['tasks']}
