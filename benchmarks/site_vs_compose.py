@@ -7,7 +7,7 @@
 
 Not a pass/fail test and never collected by pytest. In one run, on the machine's Docker engine:
 
-  1. site.yml: the Molecule `stack` scenario's two hosts (Debian 12 systemd containers, Docker
+  1. site.yml: the Molecule `stack` scenario's two hosts (Debian 13 systemd containers, Docker
      inside) are created and prepared, Docker and the test images are put on them (converge.yml
      with --tags owu_test_images, not timed), then `molecule converge -s stack` is timed twice:
      the full converge of site.yml on the fresh hosts, and the no-change re-run (which must
@@ -21,9 +21,7 @@ Not a pass/fail test and never collected by pytest. In one run, on the machine's
      `docker compose up -d --wait` is timed twice there: the first up and the no-op re-up.
 
 It prints both pairs of times and the ratio of the no-change re-runs. The Compose used is Compose
-v2 from Debian 13 (package docker-compose 2.x, pinned from trixie on the bookworm host: it
-depends only on libc6), or docker-compose v1 from bookworm when v2 cannot be installed; the
-output says which.
+v2 from the Debian 13 host's archive (package docker-compose 2.26); the output names its version.
 
 Usage (from the repository root, images built: ./scripts/test.sh --scenario stack builds them):
 
@@ -52,7 +50,7 @@ VENV_BIN = os.path.join(ROOT, '.venv', 'bin')
 SCENARIO = 'stack'
 HOSTS = ('owu-stack-gpu', 'owu-stack-app')
 COMPOSE_HOST = 'owu-bench-compose'
-BASE_IMAGE = 'numberone-owu/debian12-systemd:latest'
+BASE_IMAGE = 'numberone-owu/debian13-systemd:latest'
 PROJECT = 'owu'
 # Run flags of the Molecule platforms (.config/molecule/config.yml): systemd as PID 1 without
 # --privileged, a real volume under /var/lib/docker for overlay2.
@@ -270,22 +268,12 @@ def read_stack():
 
 
 def install_compose(result):
-    """Compose v2 from Debian 13 (pinned), else v1 from Debian 12; returns the command list."""
-    script = (
-        'set -e; export DEBIAN_FRONTEND=noninteractive; '
-        'echo "deb http://deb.debian.org/debian trixie main" > /etc/apt/sources.list.d/trixie.list; '
-        'printf "Package: *\\nPin: release n=trixie\\nPin-Priority: 100\\n" > /etc/apt/preferences.d/trixie; '
-        'apt-get update -qq; apt-get install -y -qq docker.io >/dev/null; '
-        'apt-get install -y -qq --no-install-recommends -t trixie docker-compose >/dev/null '
-        '|| apt-get install -y -qq --no-install-recommends docker-compose >/dev/null')
+    """Docker and Compose v2 from the Debian 13 host's own archive; returns the command list."""
+    script = ('set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; '
+              'apt-get install -y -qq --no-install-recommends docker.io docker-cli docker-compose >/dev/null')
     docker_exec(COMPOSE_HOST, 'bash', '-c', script, timeout=900, quiet=True)
-    v2 = docker_exec(COMPOSE_HOST, 'docker', 'compose', 'version', check=False, quiet=True)
-    if v2.rc == 0:
-        result['compose'] = v2.out.strip()
-        return ['docker', 'compose']
-    v1 = docker_exec(COMPOSE_HOST, 'docker-compose', 'version', '--short', quiet=True)
-    result['compose'] = 'docker-compose v1 ' + v1.out.strip()
-    return ['docker-compose']
+    result['compose'] = docker_exec(COMPOSE_HOST, 'docker', 'compose', 'version', quiet=True).out.strip()
+    return ['docker', 'compose']
 
 
 def explain_unhealthy(compose_cmd):

@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tests/images/build-systemd-base.sh
+tests/images/build-systemd-base.sh bookworm
 git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' f; do [[ -e "${f}" || -L "${f}" ]] && printf '%s\0' "${f}"; done |
   tar --null -T - -cf - | tar -xf - -C "${snapshot}"

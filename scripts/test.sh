@@ -23,9 +23,14 @@
 # Setup, each timed like a stage: .venv from the pinned requirements (rebuilt only when their hash
 # changes); before pytest, `tests/standins/<name>/build.sh --prepare` for each stand-in build
 # script that offers --prepare (host-side caches its pytest tests use); for Molecule only: a Docker
-# engine (installed from Debian's archive and started when `docker info` fails), the Debian 12
-# systemd image (tests/images/build-systemd-base.sh, cached by recipe hash) and each stand-in a
-# selected scenario names (tests/standins/<name>/build.sh).
+# engine (installed from Debian's archive and started when `docker info` fails), the Debian 13
+# systemd image of the test hosts (tests/images/build-systemd-base.sh, cached by recipe hash) and
+# each stand-in a selected scenario names (tests/standins/<name>/build.sh).
+#   OWU_CACHE_DIR         where the expensive test inputs are cached, outside the clone so that a
+#                         fresh clone on the same machine reuses them (compiled wheels, downloaded
+#                         wheels, the GGUF; each keyed by its inputs). Default
+#                         ${XDG_CACHE_HOME:-~/.cache}/numberone-owu. Built images are cached by
+#                         the Docker engine itself, tagged by a hash of their inputs.
 # Artifacts: .build/logs/<stage>.log, .build/junit/*.xml, .cache/dockerd.log.
 #
 # stdout stays short (a long CI log is often shown only in part): each stage prints its progress
@@ -47,6 +52,7 @@ readonly ALL_STAGES=(lint changelog sanity pytest molecule)
 readonly VENV="${ROOT}/.venv"
 readonly BUILD="${ROOT}/.build"
 readonly CACHE="${ROOT}/.cache"
+export OWU_CACHE_DIR="${OWU_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/numberone-owu}"
 readonly LOGS="${BUILD}/logs"
 readonly JUNIT="${BUILD}/junit"
 readonly PYTHON_VERSION=3.11

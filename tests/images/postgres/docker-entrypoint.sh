@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The official postgres image's entrypoint contract (docker-library/postgres docker-entrypoint.sh),
-# re-implemented for the Debian 12 test image: POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB /
+# re-implemented for the Debian 13 test image: POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB /
 # POSTGRES_INITDB_ARGS / POSTGRES_HOST_AUTH_METHOD, initdb on an empty $PGDATA at the first start,
 # /docker-entrypoint-initdb.d/*.sh|*.sql, then `postgres` as the postgres user.
 set -Eeo pipefail

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The official redis image's entrypoint contract (docker-library/redis docker-entrypoint.sh),
-# re-implemented for the Debian 12 test image: arguments starting with `-` (or a *.conf file) go to
+# re-implemented for the Debian 13 test image: arguments starting with `-` (or a *.conf file) go to
 # redis-server; as root it takes ownership of /data and drops to the redis user; umask 0077.
 set -e
 

@@ -3,7 +3,7 @@
 #   numberone-owu/langfuse-web-standin, numberone-owu/langfuse-worker-standin,
 #   numberone-owu/clickhouse-standin, numberone-owu/minio-standin   (:<hash> and :latest)
 # The Python dependencies (pg8000, protobuf, opentelemetry-proto) are installed on the host with the
-# host's pip into a git-ignored cache keyed by their pins (.cache/langfuse-standin/<hash>/) and copied
+# host's pip into a cache outside the clone keyed by their pins ($OWU_CACHE_DIR/langfuse-standin/<hash>/) and copied
 # into the image: no network inside `docker build` except Debian's archive (wget).
 #
 # Usage: tests/standins/langfuse/build.sh            build if needed, print the image references
@@ -15,7 +15,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "${here}/../../.." && pwd)
-cache_root=${OWU_LANGFUSE_STANDIN_CACHE:-${root}/.cache/langfuse-standin}
+cache_root=${OWU_LANGFUSE_STANDIN_CACHE:-${OWU_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/numberone-owu}/langfuse-standin}
 base_image=numberone-owu/debian12-systemd:latest
 py=${PYTHON:-python3}
 pins=(pg8000==1.31.6 scramp==1.5.0 asn1crypto==1.5.1 python-dateutil==4.0.0 protobuf==7.36.2
@@ -43,7 +43,7 @@ if [ ! -f "${site}/.complete" ]; then
   touch "${site}/.complete"
 fi
 
-docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" >&2
+docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" bookworm >&2
 
 work=$(mktemp -d)
 trap 'rm -rf "${work}"' EXIT

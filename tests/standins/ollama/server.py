@@ -1009,8 +1009,10 @@ def default_catalog_path():
 
 
 def default_gguf_path():
+    cache = os.environ.get("OWU_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "numberone-owu")
     for path in ("/opt/ollama-standin/gemma-3-270m-q4_k_m.gguf",
-                 os.path.join(_repo_root(), ".cache", "ollama-standin", "gemma-3-270m-q4_k_m.gguf")):
+                 os.path.join(cache, "ollama-standin", "gemma-3-270m-q4_k_m.gguf")):
         if os.path.isfile(path):
             return path
     try:

@@ -5,7 +5,7 @@
 #
 # The image's Python packages (qdrant-client and its pinned closure, requirements.txt) are installed
 # on the host with the host's pip (PyPI is not reachable from inside `docker build`) into a
-# git-ignored cache keyed by the requirements: .cache/qdrant-standin/<hash>/site-packages. The image
+# cache outside the clone keyed by the requirements: $OWU_CACHE_DIR/qdrant-standin/<hash>/site-packages. The image
 # is rebuilt only when the hash of its inputs (recipe files, requirements, base image) changes.
 #
 # Usage: tests/standins/qdrant/build.sh            build if needed, print the image reference
@@ -18,7 +18,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "${here}/../../.." && pwd)
-cache=${OWU_STANDIN_CACHE:-${root}/.cache/qdrant-standin}
+cache=${OWU_STANDIN_CACHE:-${OWU_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/numberone-owu}/qdrant-standin}
 image=${OWU_STANDIN_IMAGE:-numberone-owu/qdrant-standin}
 base_image=numberone-owu/debian12-systemd:latest
 py=${PYTHON:-python3}
@@ -50,7 +50,7 @@ if [ ! -f "${site}/.complete" ]; then
 fi
 
 # 2. Base image (built once per machine by the shared script).
-docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" >&2
+docker image inspect "${base_image}" >/dev/null 2>&1 || "${root}/tests/images/build-systemd-base.sh" bookworm >&2
 
 # 3. Cache key: recipe files, requirements, base image id.
 hash=$( { (cd "${here}" && sha256sum Dockerfile server.py qdrant entrypoint.sh requirements.txt); \

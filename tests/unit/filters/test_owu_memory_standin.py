@@ -9,7 +9,7 @@ The stand-in runs as a subprocess on 127.0.0.1 (no Docker) and answers /api/embe
 vectors from Gemma 3 270M (mean-pooled, 640 dimensions): this proves the filter's request and
 response handling against the same server Open WebUI talks to in the Molecule scenario, and the
 dimension detection with a real model. Skipped, with the reason, where llama_cpp or the GGUF is
-missing (``tests/standins/ollama/build.sh --prepare`` fills ``.cache/ollama-standin``).
+missing (``tests/standins/ollama/build.sh --prepare`` fills ``~/.cache/numberone-owu/ollama-standin`` (OWU_CACHE_DIR)).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,7 +31,10 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir))
 SERVER = os.path.join(ROOT, "tests", "standins", "ollama", "server.py")
-CACHE = os.path.join(ROOT, ".cache", "ollama-standin")
+# tests/standins/ollama/build.sh --prepare fills this cache outside the clone (OWU_CACHE_DIR).
+CACHE = os.environ.get("OWU_STANDIN_CACHE") or os.path.join(
+    os.environ.get("OWU_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                                                    "numberone-owu"), "ollama-standin")
 GGUF = os.environ.get("OWU_STANDIN_GGUF") or os.path.join(CACHE, "gemma-3-270m-q4_k_m.gguf")
 MODEL = "nomic-embed-text:v1.5"
 

@@ -10,7 +10,7 @@ not drift from upstream (docs/api.md, server/routes.go, server/images.go, server
 ollama/ollama). The server runs as a subprocess on 127.0.0.1 with a throw-away OLLAMA_MODELS; no
 Docker is needed. Tests that need the real tiny model (Gemma 3 270M through llama-cpp-python) are
 skipped, with the reason, when llama_cpp or the GGUF is not available: ``build.sh --prepare``
-fills ``.cache/ollama-standin`` with both, and the tests use that cache.
+fills ``~/.cache/numberone-owu/ollama-standin`` (OWU_CACHE_DIR) with both, and the tests use that cache.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,7 +35,10 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 STANDIN_DIR = os.path.join(ROOT, "tests", "standins", "ollama")
 SERVER = os.path.join(STANDIN_DIR, "server.py")
-CACHE = os.path.join(ROOT, ".cache", "ollama-standin")
+# tests/standins/ollama/build.sh --prepare fills this cache outside the clone (OWU_CACHE_DIR).
+CACHE = os.environ.get("OWU_STANDIN_CACHE") or os.path.join(
+    os.environ.get("OWU_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                                                    "numberone-owu"), "ollama-standin")
 CATALOG = os.path.join(ROOT, "roles", "ollama", "vars", "catalog.yml")
 DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
