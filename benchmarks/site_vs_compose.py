@@ -56,7 +56,7 @@ PROJECT = 'owu'
 # --privileged, a real volume under /var/lib/docker for overlay2.
 HOST_RUN_FLAGS = [
     '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_PTRACE',
-    '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
+    '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
     '--cgroupns=host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
     '--tmpfs', '/run', '--tmpfs', '/run/lock', '--tmpfs', '/tmp',
     '-v', '/var/lib/docker', '--stop-signal', 'SIGRTMIN+3',
