@@ -43,7 +43,7 @@ fi
 # every capability but the missing CAP_SYS_RESOURCE; a volume gives the inner engine overlay2.
 docker run -d --name "${name}" --hostname owu-ci \
   --cap-add ALL --cap-drop SYS_RESOURCE \
-  --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined \
+  --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
   --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
   --tmpfs /run --tmpfs /run/lock --tmpfs /tmp:exec \
   -v /var/lib/docker -v "${snapshot}:/src:ro" \
