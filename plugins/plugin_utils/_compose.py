@@ -1,0 +1,352 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: internal to the numberone.owu collection (controller side, used by the owu_compose
+# filters and the internal compose role); not a public API.
+
+"""The collection's one service path: a role's services as data -> one Compose project.
+
+Pure data in, data out (no Ansible imports), so unit tests call it directly; the filter plugin
+``plugins/filter/owu_compose.py`` is a thin wrapper and ``roles/compose`` renders and applies
+the result with ``community.docker.docker_compose_v2``.
+
+A service description (one dict per service, every key but ``name`` and ``image`` optional)::
+
+    name                 compose service name (also the container name unless container_name)
+    container_name       the container's name (default: name)
+    image                full image reference (registry/repo:tag or @sha256:...)
+    command, entrypoint  lists of strings
+    environment          {NAME: value}: written into compose.yaml (mode 0644)
+    secret_environment   {NAME: value}: written only into compose.override.yaml (mode 0600)
+    volumes              [{source, target, read_only}]: named volumes, created by the runtime
+                         and declared ``external`` (``docker compose down -v`` never deletes data)
+    binds                [{source, target, read_only}]: host paths
+    ports                [{address, published, target, protocol}]: published ports
+    port                 the port the service answers on inside the network (for its address)
+    healthcheck          {test, interval, timeout, retries, start_period}: Docker's health check
+    http_health          {path, status_code, json_field, json_value, headers}: what the runtime
+                         asks over HTTP once Compose reports the container healthy
+    gpus                 {} (none), {'count': 'all'|N} or {'device_ids': ['0', ...]}: NVIDIA devices
+    depends_on           {service: 'service_healthy' | 'service_started'}
+    labels               {name: value}
+    restart              restart policy (default unless-stopped)
+    config_hash          a digest of the service's bind-mounted configuration: kept as a label,
+                         so a changed configuration file re-creates the container like a changed
+                         setting does (Compose itself compares only the service definition)
+    options              extra Compose service keys passed as they are (user, tmpfs, shm_size,
+                         stop_signal, stop_grace_period, ulimits, working_dir, extra_hosts, ...)
+
+Compose interpolates ``$`` in every value of its files; every string this module writes has ``$``
+doubled, so a value reaches the container exactly as given (as with ``docker run``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# The label every container of the collection carries (status, backup and restore look for it).
+ROLE_LABEL = 'com.numberone.owu.role'
+CONFIG_HASH_LABEL = 'com.numberone.owu.config-hash'
+# The label Compose puts on the containers of a project.
+PROJECT_LABEL = 'com.docker.compose.project'
+
+_NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_.-]*$')
+_PROJECT_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
+_ENV_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+_DURATION_RE = re.compile(r'^([0-9]+(ms|s|m|h))+$')
+_KNOWN = frozenset((
+    'name', 'container_name', 'image', 'command', 'entrypoint', 'environment', 'secret_environment',
+    'volumes', 'binds', 'ports', 'port', 'healthcheck', 'http_health', 'gpus', 'depends_on', 'labels',
+    'restart', 'config_hash', 'options'))
+# Keys the runtime owns: passing them through ``options`` would bypass its checks.
+_OWNED_OPTIONS = frozenset((
+    'image', 'container_name', 'environment', 'env_file', 'volumes', 'ports', 'networks', 'network_mode',
+    'healthcheck', 'deploy', 'depends_on', 'labels', 'restart', 'command', 'entrypoint', 'gpus'))
+_RESTART = ('no', 'always', 'unless-stopped', 'on-failure')
+_CONDITIONS = ('service_started', 'service_healthy', 'service_completed_successfully')
+
+
+class ComposeInputError(ValueError):
+    """A service description the runtime refuses; the message names the service and the field."""
+
+
+def _escape(value):
+    """Double every ``$`` of every string, recursively (Compose would interpolate it)."""
+    if isinstance(value, str):
+        return value.replace('$', '$$')
+    if isinstance(value, dict):
+        return {k: _escape(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escape(v) for v in value]
+    return value
+
+
+def _fail(service, message):
+    raise ComposeInputError('service %s: %s' % (service, message))
+
+
+def _string_list(service, field, value):
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        _fail(service, '%s must be a list of strings (got %r)' % (field, value))
+    return list(value)
+
+
+def _env(service, field, value):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        _fail(service, '%s must be a dict of NAME: value (got %r)' % (field, type(value).__name__))
+    out = {}
+    for key, val in value.items():
+        if not isinstance(key, str) or not _ENV_RE.match(key):
+            _fail(service, '%s has an invalid variable name %r' % (field, key))
+        if isinstance(val, bool):
+            val = 'true' if val else 'false'
+        elif val is None:
+            val = ''
+        elif isinstance(val, (int, float)):
+            val = str(val)
+        elif not isinstance(val, str):
+            _fail(service, '%s.%s must be a string (got %s)' % (field, key, type(val).__name__))
+        out[key] = val
+    return out
+
+
+def _mounts(service, field, value, kind):
+    out = []
+    for mount in value or []:
+        if not isinstance(mount, dict) or not mount.get('source') or not mount.get('target'):
+            _fail(service, '%s entries need a source and a target (got %r)' % (field, mount))
+        source, target = str(mount['source']), str(mount['target'])
+        if kind == 'volume' and not _NAME_RE.match(source):
+            _fail(service, '%s: %r is not a valid volume name' % (field, source))
+        if kind == 'bind' and not source.startswith('/'):
+            _fail(service, '%s: the source %r must be an absolute path' % (field, source))
+        if not target.startswith('/'):
+            _fail(service, '%s: the target %r must be an absolute path' % (field, target))
+        entry = {'type': kind, 'source': source, 'target': target}
+        if mount.get('read_only'):
+            entry['read_only'] = True
+        out.append(entry)
+    return out
+
+
+def _ports(service, value):
+    out = []
+    for port in value or []:
+        if not isinstance(port, dict):
+            _fail(service, 'ports entries must be dicts (got %r)' % (port,))
+        try:
+            published, target = int(port.get('published', port.get('target'))), int(port['target'])
+        except (KeyError, TypeError, ValueError):
+            _fail(service, 'ports entries need a numeric target (and published) port (got %r)' % (port,))
+        if not (0 < published < 65536 and 0 < target < 65536):
+            _fail(service, 'ports: %s -> %s is not a valid port' % (published, target))
+        protocol = port.get('protocol', 'tcp')
+        if protocol not in ('tcp', 'udp'):
+            _fail(service, 'ports: protocol must be tcp or udp (got %r)' % (protocol,))
+        entry = {'target': target, 'published': str(published), 'protocol': protocol}
+        if port.get('address'):
+            entry['host_ip'] = str(port['address'])
+        out.append(entry)
+    return out
+
+
+def _healthcheck(service, value):
+    if not value:
+        return None
+    if not isinstance(value, dict):
+        _fail(service, 'healthcheck must be a dict (got %r)' % (value,))
+    test = _string_list(service, 'healthcheck.test', value.get('test'))
+    if not test or test[0] not in ('CMD', 'CMD-SHELL', 'NONE'):
+        _fail(service, 'healthcheck.test must be a list starting with CMD, CMD-SHELL or NONE (got %r)' % (test,))
+    out = {'test': test}
+    for key in ('interval', 'timeout', 'start_period', 'start_interval'):
+        if value.get(key) is not None:
+            duration = str(value[key])
+            if not _DURATION_RE.match(duration):
+                _fail(service, 'healthcheck.%s must be a duration such as 15s or 1m30s (got %r)' % (key, duration))
+            out[key] = duration
+    if value.get('retries') is not None:
+        out['retries'] = int(value['retries'])
+    return out
+
+
+def _gpus(service, value):
+    if not value:
+        return None
+    if not isinstance(value, dict) or not (('count' in value) ^ ('device_ids' in value)):
+        _fail(service, "gpus must be {'count': 'all' or N} or {'device_ids': [...]} (got %r)" % (value,))
+    device = {'driver': 'nvidia', 'capabilities': ['gpu']}
+    if 'count' in value:
+        count = value['count']
+        if count != 'all' and not (isinstance(count, int) and count > 0):
+            _fail(service, "gpus.count must be 'all' or a positive number (got %r)" % (count,))
+        device['count'] = count
+    else:
+        device['device_ids'] = [str(i) for i in value['device_ids']]
+        if not device['device_ids']:
+            _fail(service, 'gpus.device_ids must not be empty')
+    return {'resources': {'reservations': {'devices': [device]}}}
+
+
+def _service(desc, role, network, names):
+    if not isinstance(desc, dict):
+        raise ComposeInputError('every service must be a dict (got %r)' % (desc,))
+    name = desc.get('name')
+    if not isinstance(name, str) or not _PROJECT_RE.match(name):
+        raise ComposeInputError('a service needs a name of lower-case letters, digits, - and _ (got %r)' % (name,))
+    if name in names:
+        _fail(name, 'the name is used twice')
+    unknown = sorted(set(desc) - _KNOWN)
+    if unknown:
+        _fail(name, 'unknown field(s) %s' % ', '.join(unknown))
+    image = desc.get('image')
+    if not isinstance(image, str) or not image or ' ' in image:
+        _fail(name, 'image must be an image reference (got %r)' % (image,))
+    container = desc.get('container_name') or name
+    if not _NAME_RE.match(container):
+        _fail(name, 'container_name %r is not a valid container name' % (container,))
+    restart = desc.get('restart') or 'unless-stopped'
+    if restart.split(':')[0] not in _RESTART:
+        _fail(name, 'restart must be one of %s (got %r)' % (', '.join(_RESTART), restart))
+    environment = _env(name, 'environment', desc.get('environment'))
+    secret = _env(name, 'secret_environment', desc.get('secret_environment'))
+    both = sorted(set(environment) & set(secret))
+    if both:
+        _fail(name, '%s set in both environment and secret_environment' % ', '.join(both))
+    labels = {str(k): str(v) for k, v in (desc.get('labels') or {}).items()}
+    labels[ROLE_LABEL] = role
+    if desc.get('config_hash'):
+        labels[CONFIG_HASH_LABEL] = str(desc['config_hash'])
+    service = {
+        'image': image,
+        'container_name': container,
+        'restart': restart,
+        'networks': [network],
+        'labels': dict(sorted(labels.items())),
+    }
+    for field in ('command', 'entrypoint'):
+        value = _string_list(name, field, desc.get(field))
+        if value is not None:
+            service[field] = value
+    if environment:
+        service['environment'] = dict(sorted(environment.items()))
+    mounts = _mounts(name, 'volumes', desc.get('volumes'), 'volume') + _mounts(name, 'binds', desc.get('binds'), 'bind')
+    if mounts:
+        service['volumes'] = mounts
+    ports = _ports(name, desc.get('ports'))
+    if ports:
+        service['ports'] = ports
+    health = _healthcheck(name, desc.get('healthcheck'))
+    if health:
+        service['healthcheck'] = health
+    deploy = _gpus(name, desc.get('gpus'))
+    if deploy:
+        service['deploy'] = deploy
+    depends = desc.get('depends_on') or {}
+    if not isinstance(depends, dict) or any(c not in _CONDITIONS for c in depends.values()):
+        _fail(name, 'depends_on must map service names to one of %s (got %r)' % (', '.join(_CONDITIONS), depends))
+    if depends:
+        service['depends_on'] = {dep: {'condition': cond} for dep, cond in sorted(depends.items())}
+    options = desc.get('options') or {}
+    if not isinstance(options, dict):
+        _fail(name, 'options must be a dict of Compose service keys (got %r)' % (options,))
+    owned = sorted(set(options) & _OWNED_OPTIONS)
+    if owned:
+        _fail(name, 'options may not set %s: use the service fields' % ', '.join(owned))
+    service.update(options)
+    return name, container, service, secret
+
+
+def build(project, role, services, network):
+    """Compose files for ``services`` (a list of descriptions) as project ``project``.
+
+    Returns ``{'compose': dict, 'override': dict or None, 'volumes': [...], 'containers': {service:
+    container name}}``: ``compose`` is compose.yaml (no secret in it), ``override`` holds only the
+    secret environment (compose.override.yaml, mode 0600; Compose reads both by default), and
+    ``volumes`` the named volumes to create before ``up`` (declared external).
+    """
+    if not isinstance(project, str) or not _PROJECT_RE.match(project):
+        raise ComposeInputError('the project name must be lower-case letters, digits, - and _ (got %r)' % (project,))
+    if not isinstance(role, str) or not role:
+        raise ComposeInputError('the role label must be a non-empty string (got %r)' % (role,))
+    if not isinstance(network, str) or not _NAME_RE.match(network):
+        raise ComposeInputError('the network must be a valid Docker network name (got %r)' % (network,))
+    if not isinstance(services, (list, tuple)) or not services:
+        raise ComposeInputError('a project needs at least one service')
+    compose_services, secrets, containers, volumes = {}, {}, {}, []
+    for desc in services:
+        name, container, service, secret = _service(desc, role, network, compose_services)
+        if container in containers.values():
+            _fail(name, 'container_name %r is used by another service' % (container,))
+        compose_services[name] = service
+        containers[name] = container
+        if secret:
+            secrets[name] = {'environment': dict(sorted(secret.items()))}
+        for mount in service.get('volumes', []):
+            if mount['type'] == 'volume' and mount['source'] not in volumes:
+                volumes.append(mount['source'])
+    for name, service in compose_services.items():
+        missing = sorted(set(service.get('depends_on', {})) - set(compose_services))
+        if missing:
+            _fail(name, 'depends_on names %s, which is not a service of project %s' % (', '.join(missing), project))
+    compose = {
+        'name': project,
+        'services': _escape(compose_services),
+        'networks': {network: {'external': True, 'name': network}},
+    }
+    if volumes:
+        compose['volumes'] = {v: {'external': True, 'name': v} for v in volumes}
+    override = {'services': _escape(secrets)} if secrets else None
+    return {'compose': compose, 'override': override, 'volumes': volumes, 'containers': containers}
+
+
+def addresses(services, containers, network):
+    """Where each service answers, from the project's running containers.
+
+    ``containers`` is Docker's container list (``docker_host_info`` with ``verbose_output``: each
+    item has ``Names``, ``State``, ``NetworkSettings.Networks``, ``Ports``). Returns ``{service:
+    {'container': name, 'running': bool, 'ip': address on the network or '', 'url':
+    'http://<ip>:<port>' or ''}}`` for every described service.
+    """
+    by_name = {}
+    for item in containers or []:
+        for cname in item.get('Names') or []:
+            by_name[cname.lstrip('/')] = item
+    out = {}
+    for desc in services:
+        name = desc['name']
+        container = desc.get('container_name') or name
+        item = by_name.get(container) or {}
+        running = item.get('State') == 'running'
+        nets = ((item.get('NetworkSettings') or {}).get('Networks') or {})
+        ip = ((nets.get(network) or {}).get('IPAddress') or '') if running else ''
+        port = desc.get('port')
+        url = 'http://%s:%s' % (ip, int(port)) if (ip and port) else ''
+        out[name] = {'container': container, 'running': running, 'ip': ip, 'url': url}
+    return out
+
+
+def foreign(services, containers, project):
+    """Names of existing containers that a service of ``project`` will take over.
+
+    A container of the same name that Compose did not create for this project (an earlier release
+    ran it with ``docker run``/``docker_container``) would make ``docker compose up`` fail with a
+    name conflict: the runtime removes it first; its named volumes stay.
+    """
+    wanted = {desc.get('container_name') or desc['name'] for desc in services}
+    out = []
+    for item in containers or []:
+        labels = item.get('Labels') or {}
+        if labels.get(PROJECT_LABEL) == project:
+            continue
+        for cname in item.get('Names') or []:
+            cname = cname.lstrip('/')
+            if cname in wanted and cname not in out:
+                out.append(cname)
+    return sorted(out)

@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests of the service runtime's Compose rendering (plugins/plugin_utils/_compose.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.numberone.owu.plugins.plugin_utils import _compose as compose
+
+QDRANT = {
+    'name': 'qdrant',
+    'image': 'docker.io/qdrant/qdrant:v1.19.0',
+    'port': 6333,
+    'environment': {'QDRANT__TELEMETRY_DISABLED': True, 'QDRANT__LOG_LEVEL': 'INFO'},
+    'secret_environment': {'QDRANT__SERVICE__API_KEY': 'k$y-with-dollar'},
+    'volumes': [{'source': 'qdrant_storage', 'target': '/qdrant/storage'},
+                {'source': 'qdrant_snapshots', 'target': '/qdrant/snapshots'}],
+    'ports': [{'address': '10.0.0.30', 'published': 6333, 'target': 6333}],
+    'healthcheck': {'test': ['CMD', 'bash', '-c', ':> /dev/tcp/127.0.0.1/6333'], 'interval': '15s',
+                    'timeout': '5s', 'retries': 5, 'start_period': '20s'},
+}
+
+
+def _build(*services, project='owu-qdrant', role='qdrant', network='owu'):
+    return compose.build(project, role, list(services), network)
+
+
+def test_a_service_becomes_one_project_with_external_network_and_volumes():
+    out = _build(QDRANT)
+    doc = out['compose']
+    assert doc['name'] == 'owu-qdrant'
+    assert doc['networks'] == {'owu': {'external': True, 'name': 'owu'}}
+    assert doc['volumes'] == {'qdrant_storage': {'external': True, 'name': 'qdrant_storage'},
+                              'qdrant_snapshots': {'external': True, 'name': 'qdrant_snapshots'}}
+    assert out['volumes'] == ['qdrant_storage', 'qdrant_snapshots']
+    assert out['containers'] == {'qdrant': 'qdrant'}
+    svc = doc['services']['qdrant']
+    assert svc['image'] == 'docker.io/qdrant/qdrant:v1.19.0'
+    assert svc['container_name'] == 'qdrant'
+    assert svc['restart'] == 'unless-stopped'
+    assert svc['networks'] == ['owu']
+    assert svc['labels'] == {'com.numberone.owu.role': 'qdrant'}
+    # Booleans and numbers become the strings Docker would see.
+    assert svc['environment'] == {'QDRANT__LOG_LEVEL': 'INFO', 'QDRANT__TELEMETRY_DISABLED': 'true'}
+    assert svc['ports'] == [{'target': 6333, 'published': '6333', 'protocol': 'tcp', 'host_ip': '10.0.0.30'}]
+    assert svc['volumes'][0] == {'type': 'volume', 'source': 'qdrant_storage', 'target': '/qdrant/storage'}
+    assert svc['healthcheck']['retries'] == 5 and svc['healthcheck']['interval'] == '15s'
+
+
+def test_secrets_only_in_the_override_and_dollars_doubled():
+    out = _build(QDRANT)
+    assert 'QDRANT__SERVICE__API_KEY' not in str(out['compose'])
+    assert out['override'] == {'services': {'qdrant': {'environment': {'QDRANT__SERVICE__API_KEY': 'k$$y-with-dollar'}}}}
+    no_secret = dict(QDRANT, secret_environment={}, environment={'A': 'x$HOME'})
+    out = _build(no_secret)
+    assert out['override'] is None
+    assert out['compose']['services']['qdrant']['environment'] == {'A': 'x$$HOME'}
+
+
+def test_gpus_become_an_nvidia_device_reservation():
+    by_count = _build(dict(QDRANT, gpus={'count': 'all'}))['compose']['services']['qdrant']['deploy']
+    assert by_count == {'resources': {'reservations': {'devices': [
+        {'driver': 'nvidia', 'capabilities': ['gpu'], 'count': 'all'}]}}}
+    by_id = _build(dict(QDRANT, gpus={'device_ids': [0, 1]}))['compose']['services']['qdrant']['deploy']
+    assert by_id['resources']['reservations']['devices'][0]['device_ids'] == ['0', '1']
+    assert 'deploy' not in _build(dict(QDRANT, gpus={}))['compose']['services']['qdrant']
+
+
+def test_config_hash_label_and_dependencies():
+    db = {'name': 'db', 'image': 'postgres:17', 'container_name': 'langfuse-postgres'}
+    web = {'name': 'web', 'image': 'langfuse:3', 'depends_on': {'db': 'service_healthy'}, 'config_hash': 'abc'}
+    out = _build(db, web, project='owu-langfuse', role='langfuse_stack')
+    assert out['containers'] == {'db': 'langfuse-postgres', 'web': 'web'}
+    assert out['compose']['services']['web']['depends_on'] == {'db': {'condition': 'service_healthy'}}
+    assert out['compose']['services']['web']['labels']['com.numberone.owu.config-hash'] == 'abc'
+    assert 'volumes' not in out['compose']
+
+
+@pytest.mark.parametrize('change, needle', [
+    ({'name': 'Qdrant'}, 'a service needs a name'),
+    ({'image': ''}, 'image must be an image reference'),
+    ({'surprise': 1}, 'unknown field(s) surprise'),
+    ({'environment': {'1BAD': 'x'}}, "invalid variable name '1BAD'"),
+    ({'environment': {'A': ['x']}}, 'environment.A must be a string'),
+    ({'secret_environment': {'QDRANT__LOG_LEVEL': 'x'}}, 'QDRANT__LOG_LEVEL set in both'),
+    ({'volumes': [{'source': 'a b', 'target': '/x'}]}, "'a b' is not a valid volume name"),
+    ({'binds': [{'source': 'relative', 'target': '/x'}]}, "the source 'relative' must be an absolute path"),
+    ({'ports': [{'target': 70000}]}, 'is not a valid port'),
+    ({'ports': [{'target': 80, 'protocol': 'sctp'}]}, 'protocol must be tcp or udp'),
+    ({'healthcheck': {'test': ['curl', 'x']}}, 'healthcheck.test must be a list starting with CMD'),
+    ({'healthcheck': {'test': ['CMD', 'x'], 'interval': '15'}}, 'healthcheck.interval must be a duration'),
+    ({'gpus': {'count': 0}}, "gpus.count must be 'all' or a positive number"),
+    ({'gpus': {'count': 1, 'device_ids': ['0']}}, 'gpus must be'),
+    ({'restart': 'sometimes'}, 'restart must be one of'),
+    ({'depends_on': {'db': 'healthy'}}, 'depends_on must map service names'),
+    ({'depends_on': {'db': 'service_healthy'}}, 'depends_on names db, which is not a service'),
+    ({'options': {'network_mode': 'host'}}, 'options may not set network_mode'),
+    ({'container_name': 'bad name'}, "container_name 'bad name' is not a valid container name"),
+])
+def test_invalid_descriptions_are_refused_naming_service_and_field(change, needle):
+    with pytest.raises(compose.ComposeInputError) as err:
+        _build(dict(QDRANT, **change))
+    assert needle in str(err.value)
+
+
+def test_project_level_refusals():
+    with pytest.raises(compose.ComposeInputError, match='project name'):
+        _build(QDRANT, project='OWU')
+    with pytest.raises(compose.ComposeInputError, match='at least one service'):
+        compose.build('owu-x', 'x', [], 'owu')
+    with pytest.raises(compose.ComposeInputError, match='used twice'):
+        _build(QDRANT, QDRANT)
+    with pytest.raises(compose.ComposeInputError, match='used by another service'):
+        _build(QDRANT, dict(QDRANT, name='qdrant2', container_name='qdrant'))
+    with pytest.raises(compose.ComposeInputError, match='network'):
+        _build(QDRANT, network='')
+
+
+def _container(name, state='running', ip='172.18.0.5', network='owu', labels=None):
+    return {'Names': ['/' + name], 'State': state, 'Labels': labels or {},
+            'NetworkSettings': {'Networks': {network: {'IPAddress': ip}}}}
+
+
+def test_addresses_from_the_running_containers():
+    services = [QDRANT, {'name': 'side', 'image': 'x:1'}, {'name': 'gone', 'image': 'y:1', 'port': 80}]
+    got = compose.addresses(services, [_container('qdrant'), _container('side', ip='172.18.0.6')], 'owu')
+    assert got['qdrant'] == {'container': 'qdrant', 'running': True, 'ip': '172.18.0.5', 'url': 'http://172.18.0.5:6333'}
+    assert got['side']['url'] == '' and got['side']['ip'] == '172.18.0.6'  # no port: no URL
+    assert got['gone'] == {'container': 'gone', 'running': False, 'ip': '', 'url': ''}
+    stopped = compose.addresses([QDRANT], [_container('qdrant', state='exited')], 'owu')
+    assert stopped['qdrant']['running'] is False and stopped['qdrant']['url'] == ''
+    other_net = compose.addresses([QDRANT], [_container('qdrant', network='bridge')], 'owu')
+    assert other_net['qdrant']['url'] == ''
+
+
+def test_foreign_containers_are_those_of_the_same_name_outside_the_project():
+    mine = _container('qdrant', labels={'com.docker.compose.project': 'owu-qdrant'})
+    legacy = _container('qdrant', labels={'com.numberone.owu.role': 'qdrant'})
+    unrelated = _container('something-else')
+    assert compose.foreign([QDRANT], [mine, unrelated], 'owu-qdrant') == []
+    assert compose.foreign([QDRANT], [legacy, unrelated], 'owu-qdrant') == ['qdrant']
+    assert compose.foreign([QDRANT], [_container('qdrant', labels={'com.docker.compose.project': 'other'})],
+                           'owu-qdrant') == ['qdrant']
