@@ -27,7 +27,8 @@ Input
 Output (``build``)
     ``errors``: list of messages, each naming the host, the variable and the fix; empty = valid.
     ``warnings``: things that work but deserve a word.
-    ``hosts``: per host ``{'roles': [...], 'wiring': {...}, 'bindings': [...]}`` where ``wiring``
+    ``hosts``: per host ``{'roles': [...], 'site_roles': [...], 'wiring': {...}, 'bindings': [...]}``
+    (``site_roles``: the collection's roles site.yml runs there, in its order) where ``wiring``
     is what the topology role sets as ``owu_wiring`` on the host.
     ``gpu_hosts``, ``app_hosts``, ``data_host`` (name or None).
 """
@@ -42,6 +43,15 @@ GROUP_GPU = 'owu_gpu'
 GROUP_APP = 'owu_app'
 GROUP_DATA = 'owu_data'
 ROLE_GROUPS = (GROUP_GPU, GROUP_APP, GROUP_DATA)
+# The collection's roles that site.yml runs on a host, in site.yml's order, by the host's service
+# groups: every host gets the host roles, then the service roles of its groups.
+SITE_ROLES = (
+    ('all', 'docker'), ('all', 'nvidia_toolkit'),
+    ('gpu', 'ollama'),
+    ('data', 'qdrant'), ('data', 'langfuse_stack'),
+    ('app', 'pipelines'), ('app', 'openwebui'), ('app', 'reverse_proxy'),
+    ('all', 'firewall'),
+)
 
 EXPOSURES = ('local', 'lan', 'public')
 LETS_ENCRYPT = 'https://acme-v02.api.letsencrypt.org/directory'
@@ -336,6 +346,7 @@ def build(groups, hosts):
                     internal_ports.append(bind['port'])
         result_hosts[name] = {
             'roles': roles,
+            'site_roles': [role for group, role in SITE_ROLES if group == 'all' or group in roles],
             'bindings': binds,
             'wiring': {
                 'exposure': host['exposure'],

@@ -632,6 +632,9 @@ def _plan_explicit(catalog, models, context_length, ctx_plan, errors):
             continue
         selection.append({'tag': name, 'entry': entry, 'purposes': list(entry['purposes'][:1])})
     entries = [s['entry'] for s in selection]
+    if selection and all(set(e['purposes']) <= {'embedding'} for e in entries):
+        errors.append('%s lists only embedding models (%s): Open WebUI needs a model to chat with; add one '
+                      '(e.g. llama3.1:8b) or use auto' % (VAR_MODELS, ', '.join(s['tag'] for s in selection)))
     embeddings = [e for e in entries if 'embedding' in e['purposes']][:1]
     ladder = _context_ladder(context_length, ctx_plan)
     context = ladder[-1]

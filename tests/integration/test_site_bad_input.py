@@ -134,7 +134,10 @@ def test_valid_multi_host_inventory_is_wired(tmp_path, run_playbook):
     result, report, _failed = _run(tmp_path, run_playbook, _inventory(
         gpu={'gpu1': _host(owu_internal_address='192.0.2.11')},
         app={'app1': _host(owu_internal_address='192.0.2.12')},
-        data={'data1': _host(owu_internal_address='192.0.2.13')}), *_topology_only(tmp_path))
+        # Every host is this machine, so 192.0.2.13 is none of its addresses: the qdrant check (first
+        # play) would refuse to publish on it. The wiring below still says it is to be published.
+        data={'data1': _host(owu_internal_address='192.0.2.13', qdrant_publish_addresses=[])}),
+        *_topology_only(tmp_path))
     assert result.returncode == 0, result.stdout[-3000:]
     wiring = {}
     for task in report['plays'][0]['tasks']:
@@ -193,3 +196,37 @@ def test_site_end_with_the_docker_daemon_stopped(tmp_path, run_playbook, dead_do
     assert results["Record the deployment in the host's history"].get('skipped'), results
     assert not (tmp_path / 'state' / 'deployments.jsonl').exists()
     assert not (tmp_path / 'state' / 'deploy.lock').exists()
+
+
+# One bad value per role (several for the roles the issue named): site.yml --check on one local
+# host in every service group must stop in the first play, in the named role's `check` entry point,
+# with a message that names the variable, before the lock and with nothing changed on any host.
+ROLE_CASES = [
+    ('docker', {'docker_install_source': 'snap'}, 'docker_install_source'),
+    ('docker', {'docker_daemon_fragments_dir': 'etc/fragments'}, 'docker_daemon_fragments_dir'),
+    ('nvidia_toolkit', {'nvidia_toolkit_required': True}, 'nvidia_toolkit_required is true'),
+    ('ollama', {'ollama_models': ['llama3.1:8b', 123]}, 'each a string'),
+    ('ollama', {'ollama_models': ['nomic-embed-text']}, 'ollama_models lists only embedding models'),
+    ('ollama', {'ollama_num_parallel': 0}, 'ollama_num_parallel'),
+    ('ollama', {'ollama_data_path': 'models'}, 'ollama_data_path'),
+    ('qdrant', {'qdrant_version': 'latest'}, 'qdrant_version'),
+    ('langfuse_stack', {'langfuse_stack_encryption_key': 'a' * 63}, 'langfuse_stack_encryption_key'),
+    ('pipelines', {'pipelines_api_key': '0p3n-w3bu!'}, 'pipelines_api_key'),
+    ('openwebui', {'openwebui_admin_email': 'admin'}, 'openwebui_admin_email'),
+    ('reverse_proxy', {'reverse_proxy_config_dir': 'caddy'}, 'reverse_proxy_config_dir'),
+    ('firewall', {'firewall_extra_ports': ['http']}, 'firewall_extra_ports'),
+]
+
+
+@pytest.mark.parametrize('role, bad, needle', ROLE_CASES, ids=['%s-%s' % (c[0], '-'.join(c[1])) for c in ROLE_CASES])
+def test_every_role_refuses_bad_input_in_the_first_play(tmp_path, run_playbook, role, bad, needle):
+    host = _host(**bad)
+    result, report, failed = _run(tmp_path, run_playbook, _inventory(gpu={'h1': host}, app={'h1': {}}, data={'h1': {}}),
+                                  '--check', '-e', 'deploy_lock_path=%s' % (tmp_path / 'state' / 'deploy.lock'),
+                                  '-e', 'operations_state_dir=%s' % (tmp_path / 'state'))
+    assert result.returncode != 0, 'site.yml accepted %r:\n%s' % (bad, result.stdout[-3000:])
+    assert [play['play']['name'] for play in report['plays']] == [VALIDATION_PLAY]
+    assert failed and all(name.startswith('numberone.owu.%s : ' % role) for name, _msg in failed), failed
+    assert any(needle in msg for _name, msg in failed), failed
+    assert all(stats['changed'] == 0 for stats in report['stats'].values()), report['stats']
+    assert not (tmp_path / 'state').exists(), 'the deploy lock or the history was written'

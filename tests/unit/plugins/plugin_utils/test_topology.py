@@ -47,6 +47,9 @@ def test_single_host_publishes_nothing_for_other_hosts():
     assert wiring['peers'] == []
     assert wiring['internal_ports'] == []
     assert result['hosts']['h1']['roles'] == ['gpu', 'app', 'data']
+    assert result['hosts']['h1']['site_roles'] == [
+        'docker', 'nvidia_toolkit', 'ollama', 'qdrant', 'langfuse_stack', 'pipelines', 'openwebui',
+        'reverse_proxy', 'firewall']
     assert result['data_host'] == 'h1'
     binds = [(b['service'], b['address'], b['port']) for b in result['hosts']['h1']['bindings']]
     assert binds == [('openwebui', '127.0.0.1', 3000), ('langfuse', '127.0.0.1', 3001)]
@@ -292,3 +295,11 @@ def test_bad_input_shape_raises():
 def test_empty_inventory_is_valid_and_empty():
     result = topo.build({}, {})
     assert result == {'errors': [], 'warnings': [], 'hosts': {}, 'gpu_hosts': [], 'app_hosts': [], 'data_host': None}
+
+
+def test_site_roles_follow_the_service_groups():
+    result = topo.build(_groups(['gpu1'], ['app1'], ['data1']), MULTI_HOSTS)
+    roles = {name: host['site_roles'] for name, host in result['hosts'].items()}
+    assert roles['gpu1'] == ['docker', 'nvidia_toolkit', 'ollama', 'firewall']
+    assert roles['app1'] == ['docker', 'nvidia_toolkit', 'pipelines', 'openwebui', 'reverse_proxy', 'firewall']
+    assert roles['data1'] == ['docker', 'nvidia_toolkit', 'qdrant', 'langfuse_stack', 'firewall']

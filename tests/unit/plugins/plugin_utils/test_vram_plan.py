@@ -407,6 +407,15 @@ def test_explicit_cpu_list_checks_memory_only_when_known():
     assert 'host has 16.0 GiB for models (no GPU' in plan['errors'][0]
 
 
+def test_explicit_list_of_only_embedding_models_is_refused():
+    plan = _plan('rtx3070', models=['nomic-embed-text'])
+    assert len(plan['errors']) == 1
+    assert plan['errors'][0].startswith('ollama_models lists only embedding models (nomic-embed-text)')
+    assert 'add one' in plan['errors'][0] and 'or use auto' in plan['errors'][0]
+    # A chat model beside it is enough; a reasoning-only list still has a model to chat with.
+    assert _plan('rtx3070', models=['deepseek-r1:8b', 'nomic-embed-text'])['errors'] == []
+
+
 def test_empty_explicit_list_plans_nothing():
     plan = _plan('rtx3070', models=[])
     assert plan['models'] == [] and plan['errors'] == [] and plan['max_loaded_models'] == 1
