@@ -230,3 +230,20 @@ def test_every_role_refuses_bad_input_in_the_first_play(tmp_path, run_playbook, 
     assert any(needle in msg for _name, msg in failed), failed
     assert all(stats['changed'] == 0 for stats in report['stats'].values()), report['stats']
     assert not (tmp_path / 'state').exists(), 'the deploy lock or the history was written'
+
+
+@pytest.mark.parametrize('playbook', ['backup.yml', 'restore.yml', 'status.yml'])
+def test_day2_playbooks_refuse_a_relative_backup_dir_before_the_lock(tmp_path, run_playbook, playbook):
+    inventory = tmp_path / 'hosts.yml'
+    inventory.write_text(yaml.safe_dump(_inventory(gpu={'h1': _host()}, app={'h1': {}}, data={'h1': {}})),
+                         encoding='utf-8')
+    result, report, failed = run_playbook(
+        '-i', inventory, os.path.join('playbooks', playbook), '--check',
+        '-e', 'operations_backup_dir=backups', '-e', 'deploy_lock_path=%s' % (tmp_path / 'state' / 'deploy.lock'),
+        '-e', 'operations_state_dir=%s' % (tmp_path / 'state'))
+    assert result.returncode != 0, result.stdout[-3000:]
+    plays = [play['play']['name'] for play in report['plays']]
+    assert plays[-1] == 'Check the day-2 inputs of every host (changes nothing)', plays
+    assert any('operations_backup_dir (got "backups")' in msg for _name, msg in failed), failed
+    assert all(stats['changed'] == 0 for stats in report['stats'].values()), report['stats']
+    assert not (tmp_path / 'state').exists()
