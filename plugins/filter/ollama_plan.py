@@ -12,17 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.numberone.owu.plugins.plugin_utils import _vram_plan
-
-
-def _plain(value):
-    """Turn Ansible's lazy/tagged containers into plain Python ones (they compare the same)."""
-    if isinstance(value, dict):
-        return {to_native(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return to_native(value)
-    return value
+from ansible_collections.numberone.owu.plugins.plugin_utils._data import plain as _plain
 
 
 def ollama_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, kv_cache_type='f16',
