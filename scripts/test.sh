@@ -20,9 +20,10 @@
 #   OWU_TEST_VERBOSE=1    stream every stage's whole output to stdout (default: progress lines
 #                         only; the whole output is always in .build/logs/<stage>.log)
 #
-# Setup, each timed like a stage: .venv from the pinned requirements (rebuilt only when their hash
-# changes); before pytest, `tests/standins/<name>/build.sh --prepare` for each stand-in build
-# script that offers --prepare (host-side caches its pytest tests use); for Molecule only: a Docker
+# Setup, each timed like a stage: .venv from the pinned requirements (a link to
+# $OWU_CACHE_DIR/venv-<hash of the requirements>, built only when that hash is new); before
+# pytest, `tests/standins/<name>/build.sh --prepare` for each stand-in build script that offers
+# --prepare (host-side caches its pytest tests use); for Molecule only: a Docker
 # engine (installed from Debian's archive and started when `docker info` fails), the Debian 13
 # systemd image of the test hosts (tests/images/build-systemd-base.sh, cached by recipe hash) and
 # each stand-in a selected scenario names (tests/standins/<name>/build.sh).
@@ -275,26 +276,32 @@ requirements_hash() {
 }
 
 setup_venv() {
-  local python="python${PYTHON_VERSION}" want have=""
+  local python="python${PYTHON_VERSION}" want built
   command -v "${python}" >/dev/null || die "${python} not found: the controller tests are pinned to Python ${PYTHON_VERSION}"
   want="$(requirements_hash)"
-  [[ -f "${VENV}/.requirements-hash" ]] && have="$(cat "${VENV}/.requirements-hash")"
-  if [[ "${want}" == "${have}" && -x "${VENV}/bin/python" ]]; then
-    echo ".venv is up to date with ${REQUIREMENTS[*]} (hash ${want})"
+  # The environment itself lives in the cache outside the clone, keyed by the requirements' hash;
+  # .venv is a link to it, so a fresh clone on the same machine reuses it.
+  built="${OWU_CACHE_DIR}/venv-${want}"
+  if [[ -x "${built}/bin/python" && "$(cat "${built}/.requirements-hash" 2>/dev/null)" == "${want}" ]]; then
+    rm -rf "${VENV}"
+    ln -s "${built}" "${VENV}"
+    echo ".venv -> ${built} (cached, hash ${want})"
     return 0
   fi
-  rm -rf "${VENV}"
-  if ! "${python}" -m venv "${VENV}" >/dev/null 2>&1; then
+  rm -rf "${VENV}" "${built}"
+  mkdir -p "${OWU_CACHE_DIR}"
+  if ! "${python}" -m venv "${built}" >/dev/null 2>&1; then
     echo "${python} -m venv failed: Debian ships ensurepip separately, in python${PYTHON_VERSION}-venv"
-    rm -rf "${VENV}"
+    rm -rf "${built}"
     apt_install "python${PYTHON_VERSION}-venv"
-    "${python}" -m venv "${VENV}"
+    "${python}" -m venv "${built}"
   fi
+  ln -s "${built}" "${VENV}"
   "${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   "${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
   "${VENV}/bin/python" -m pip check
   check_pins_complete
-  echo "${want}" >"${VENV}/.requirements-hash"
+  echo "${want}" >"${built}/.requirements-hash"
 }
 
 # Every installed distribution must be pinned: requirements-test.txt is a full transitive closure.
