@@ -24,7 +24,8 @@ A service description (one dict per service, every key but ``name`` and ``image`
                          and declared ``external`` (``docker compose down -v`` never deletes data)
     binds                [{source, target, read_only}]: host paths
     ports                [{address, published, target, protocol}]: published ports
-    port                 the port the service answers on inside the network (for its address)
+    port                 the port the service answers on inside the network (for its address;
+                         also kept as a label, so day-2 tasks find it on the container)
     healthcheck          {test, interval, timeout, retries, start_period}: Docker's health check
     http_health          {path, status_code, json_field, json_value, headers}: what the runtime
                          asks over HTTP once Compose reports the container healthy
@@ -49,6 +50,8 @@ import re
 # The label every container of the collection carries (status, backup and restore look for it).
 ROLE_LABEL = 'com.numberone.owu.role'
 CONFIG_HASH_LABEL = 'com.numberone.owu.config-hash'
+# The port a service answers on inside the network (operations' backup, restore and status read it).
+PORT_LABEL = 'com.numberone.owu.port'
 # The label Compose puts on the containers of a project.
 PROJECT_LABEL = 'com.docker.compose.project'
 
@@ -223,6 +226,14 @@ def _service(desc, role, network, names):
     labels[ROLE_LABEL] = role
     if desc.get('config_hash'):
         labels[CONFIG_HASH_LABEL] = str(desc['config_hash'])
+    if desc.get('port') is not None:
+        try:
+            port = int(desc['port'])
+        except (TypeError, ValueError):
+            port = 0
+        if not 0 < port < 65536:
+            _fail(name, 'port must be a port number 1-65535 (got %r)' % (desc['port'],))
+        labels[PORT_LABEL] = str(port)
     service = {
         'image': image,
         'container_name': container,

@@ -43,7 +43,8 @@ def test_a_service_becomes_one_project_with_external_network_and_volumes():
     assert svc['container_name'] == 'qdrant'
     assert svc['restart'] == 'unless-stopped'
     assert svc['networks'] == ['owu']
-    assert svc['labels'] == {'com.numberone.owu.role': 'qdrant'}
+    # The port label: day-2 tasks (backup, restore, status) find where the service answers.
+    assert svc['labels'] == {'com.numberone.owu.port': '6333', 'com.numberone.owu.role': 'qdrant'}
     # Booleans and numbers become the strings Docker would see.
     assert svc['environment'] == {'QDRANT__LOG_LEVEL': 'INFO', 'QDRANT__TELEMETRY_DISABLED': 'true'}
     assert svc['ports'] == [{'target': 6333, 'published': '6333', 'protocol': 'tcp', 'host_ip': '10.0.0.30'}]
@@ -100,6 +101,8 @@ def test_config_hash_label_and_dependencies():
     ({'depends_on': {'db': 'service_healthy'}}, 'depends_on names db, which is not a service'),
     ({'options': {'network_mode': 'host'}}, 'options may not set network_mode'),
     ({'container_name': 'bad name'}, "container_name 'bad name' is not a valid container name"),
+    ({'port': 0}, 'port must be a port number 1-65535'),
+    ({'port': 'http'}, 'port must be a port number 1-65535'),
 ])
 def test_invalid_descriptions_are_refused_naming_service_and_field(change, needle):
     with pytest.raises(compose.ComposeInputError) as err:
