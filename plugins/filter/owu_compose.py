@@ -15,10 +15,11 @@ from ansible_collections.numberone.owu.plugins.plugin_utils import _compose
 from ansible_collections.numberone.owu.plugins.plugin_utils._data import plain as _plain
 
 
-def owu_compose_project(services, project, role, network):
+def owu_compose_project(services, project, role, network, engine_version=''):
     """compose.yaml, compose.override.yaml, volumes and container names (see owu_compose_project.yml)."""
     try:
-        return _compose.build(to_native(project), to_native(role), _plain(services), to_native(network))
+        return _compose.build(to_native(project), to_native(role), _plain(services), to_native(network),
+                              to_native(engine_version or ''))
     except _compose.ComposeInputError as exc:
         raise AnsibleFilterError('owu_compose_project: project %s: %s' % (to_native(project), to_native(exc)))
 

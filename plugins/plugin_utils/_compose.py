@@ -26,7 +26,11 @@ A service description (one dict per service, every key but ``name`` and ``image`
     ports                [{address, published, target, protocol}]: published ports
     port                 the port the service answers on inside the network (for its address;
                          also kept as a label, so day-2 tasks find it on the container)
-    healthcheck          {test, interval, timeout, retries, start_period}: Docker's health check
+    healthcheck          {test, interval, timeout, retries, start_period, start_interval}:
+                         Docker's health check. On Docker Engine 25 or later a check with a
+                         start_period probes every start_interval (default 1s) until the first
+                         success, so ``up --wait`` returns as soon as the service is up; on an
+                         older engine start_interval is left out (Compose refuses it there)
     http_health          {path, status_code, json_field, json_value, headers}: what the runtime
                          asks over HTTP once Compose reports the container healthy
     gpus                 {} (none), {'count': 'all'|N} or {'device_ids': ['0', ...]}: NVIDIA devices
@@ -69,6 +73,11 @@ _OWNED_OPTIONS = frozenset((
     'healthcheck', 'deploy', 'depends_on', 'labels', 'restart', 'command', 'entrypoint', 'gpus'))
 _RESTART = ('no', 'always', 'unless-stopped', 'on-failure')
 _CONDITIONS = ('service_started', 'service_healthy', 'service_completed_successfully')
+
+
+# Probe interval during a health check's start_period (Docker Engine 25 / API 1.44 and later).
+DEFAULT_START_INTERVAL = '1s'
+_ENGINE_MAJOR_RE = re.compile(r'^v?([0-9]+)[.]')
 
 
 class ComposeInputError(ValueError):
@@ -159,7 +168,17 @@ def _ports(service, value):
     return out
 
 
-def _healthcheck(service, value):
+def supports_start_interval(engine_version):
+    """Whether the Docker Engine ``engine_version`` (its ServerVersion, e.g. ``26.1.5+dfsg1``) takes
+    a health check's start_interval: Engine 25 and later (API 1.44). Compose refuses the key on an
+    older engine ("can't set healthcheck.start_interval as feature require Docker Engine v25 or
+    later", docker/compose pkg/compose/create.go). Unknown (check mode before Docker is installed):
+    no."""
+    match = _ENGINE_MAJOR_RE.match(str(engine_version or '').strip())
+    return bool(match) and int(match.group(1)) >= 25
+
+
+def _healthcheck(service, value, start_interval_ok=False):
     if not value:
         return None
     if not isinstance(value, dict):
@@ -176,6 +195,10 @@ def _healthcheck(service, value):
             out[key] = duration
     if value.get('retries') is not None:
         out['retries'] = int(value['retries'])
+    if not start_interval_ok:
+        out.pop('start_interval', None)
+    elif 'start_period' in out and 'start_interval' not in out and test[0] != 'NONE':
+        out['start_interval'] = DEFAULT_START_INTERVAL
     return out
 
 
@@ -197,7 +220,7 @@ def _gpus(service, value):
     return {'resources': {'reservations': {'devices': [device]}}}
 
 
-def _service(desc, role, network, names):
+def _service(desc, role, network, names, start_interval_ok=False):
     if not isinstance(desc, dict):
         raise ComposeInputError('every service must be a dict (got %r)' % (desc,))
     name = desc.get('name')
@@ -253,7 +276,7 @@ def _service(desc, role, network, names):
     ports = _ports(name, desc.get('ports'))
     if ports:
         service['ports'] = ports
-    health = _healthcheck(name, desc.get('healthcheck'))
+    health = _healthcheck(name, desc.get('healthcheck'), start_interval_ok)
     if health:
         service['healthcheck'] = health
     deploy = _gpus(name, desc.get('gpus'))
@@ -274,8 +297,11 @@ def _service(desc, role, network, names):
     return name, container, service, secret
 
 
-def build(project, role, services, network):
+def build(project, role, services, network, engine_version=None):
     """Compose files for ``services`` (a list of descriptions) as project ``project``.
+
+    ``engine_version`` is the host's Docker Engine version (ServerVersion); it decides whether the
+    health checks get a start_interval (see ``supports_start_interval``).
 
     Returns ``{'compose': dict, 'override': dict or None, 'volumes': [...], 'containers': {service:
     container name}}``: ``compose`` is compose.yaml (no secret in it), ``override`` holds only the
@@ -291,8 +317,9 @@ def build(project, role, services, network):
     if not isinstance(services, (list, tuple)) or not services:
         raise ComposeInputError('a project needs at least one service')
     compose_services, secrets, containers, volumes = {}, {}, {}, []
+    start_interval_ok = supports_start_interval(engine_version)
     for desc in services:
-        name, container, service, secret = _service(desc, role, network, compose_services)
+        name, container, service, secret = _service(desc, role, network, compose_services, start_interval_ok)
         if container in containers.values():
             _fail(name, 'container_name %r is used by another service' % (container,))
         compose_services[name] = service

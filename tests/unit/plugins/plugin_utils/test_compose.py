@@ -148,3 +148,27 @@ def test_foreign_containers_are_those_of_the_same_name_outside_the_project():
     assert compose.foreign([QDRANT], [legacy, unrelated], 'owu-qdrant') == ['qdrant']
     assert compose.foreign([QDRANT], [_container('qdrant', labels={'com.docker.compose.project': 'other'})],
                            'owu-qdrant') == ['qdrant']
+
+
+@pytest.mark.parametrize('version,expected', [
+    ('26.1.5+dfsg1', True), ('25.0.0', True), ('v28.0.0-rc.1', True), ('24.0.7', False),
+    ('20.10.24+dfsg1', False), ('', False), (None, False), ('unknown', False),
+])
+def test_start_interval_needs_engine_25(version, expected):
+    assert compose.supports_start_interval(version) is expected
+
+
+def test_start_interval_is_added_on_engine_25_and_dropped_before():
+    given = dict(QDRANT, healthcheck=dict(QDRANT['healthcheck']))
+    new = _build(given)
+    assert 'start_interval' not in new['compose']['services']['qdrant']['healthcheck']
+    new = compose.build('owu-qdrant', 'qdrant', [given], 'owu', '26.1.5')
+    assert new['compose']['services']['qdrant']['healthcheck']['start_interval'] == '1s'
+    given['healthcheck']['start_interval'] = '2s'
+    assert compose.build('owu-qdrant', 'qdrant', [given], 'owu', '27.0.1')['compose']['services']['qdrant']['healthcheck']['start_interval'] == '2s'
+    assert 'start_interval' not in compose.build('owu-qdrant', 'qdrant', [given], 'owu', '24.0.7')['compose']['services']['qdrant']['healthcheck']
+
+
+def test_no_start_interval_without_a_start_period():
+    given = dict(QDRANT, healthcheck={'test': ['CMD', 'true'], 'interval': '15s'})
+    assert 'start_interval' not in compose.build('owu-qdrant', 'qdrant', [given], 'owu', '26.1.5')['compose']['services']['qdrant']['healthcheck']

@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Filters that describe a host's Ollama containers for the service runtime (docs:
+ollama_instances.yml, ollama_publish_addresses.yml, ollama_services.yml next to this file)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.numberone.owu.plugins.plugin_utils import _ollama_services
+from ansible_collections.numberone.owu.plugins.plugin_utils._data import plain as _plain
+
+
+def ollama_instances(gpus, mode, name, port):
+    """The Ollama containers of a host (see ollama_instances.yml)."""
+    try:
+        return _ollama_services.instances(_plain(gpus), to_native(mode), to_native(name), _plain(port))
+    except _ollama_services.OllamaServicesError as exc:
+        raise AnsibleFilterError('ollama_instances: %s' % to_native(exc))
+
+
+def ollama_publish_addresses(publish, address, extra):
+    """Host addresses the Ollama API is published on (see ollama_publish_addresses.yml)."""
+    return _ollama_services.publish_addresses(to_native(publish), to_native(address), _plain(extra))
+
+
+def ollama_services(instances, image, environment, addresses, data_path, data_volume, restart, healthcheck):
+    """Service descriptions of the Ollama containers (see ollama_services.yml)."""
+    try:
+        return _ollama_services.services(
+            _plain(instances), to_native(image), _plain(environment), _plain(addresses), to_native(data_path),
+            to_native(data_volume), to_native(restart), _plain(healthcheck))
+    except (_ollama_services.OllamaServicesError, KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError('ollama_services: %s' % to_native(exc))
+
+
+class FilterModule:
+    """Ollama container filters."""
+
+    def filters(self):
+        return {
+            'ollama_instances': ollama_instances,
+            'ollama_publish_addresses': ollama_publish_addresses,
+            'ollama_services': ollama_services,
+        }

@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: internal to the numberone.owu collection (controller side, used by the
+# ollama_instances and ollama_services filters); not a public API.
+
+"""Ollama's containers as data: which instances a host runs (one for all its GPUs, one per GPU,
+or one for chosen GPUs) and their service descriptions for the service runtime
+(``plugins/plugin_utils/_compose.py``).
+
+Pure data in, data out (no Ansible imports), so unit tests call it directly.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Ollama keeps its models (and its key pair) here inside the container.
+MODEL_DIR = '/root/.ollama'
+# GPU capabilities of an NVIDIA device request (Docker Engine API DeviceRequest).
+_CAPABILITIES = [['gpu']]
+_SERVICE_RE = re.compile(r'[^a-z0-9_-]+')
+
+
+class OllamaServicesError(ValueError):
+    """Input the instance or service builder refuses."""
+
+
+def _index(gpu):
+    try:
+        return int(gpu['index'])
+    except (KeyError, TypeError, ValueError):
+        raise OllamaServicesError('every GPU needs a numeric index (got %r)' % (gpu,))
+
+
+def instances(gpus, mode, name, port):
+    """One entry per Ollama container: ``{name, port, gpu_indices, device_requests}``.
+
+    ``gpus`` are the GPUs the containers get (already narrowed by ollama_gpu_mode / indices),
+    ``mode`` is ollama_gpu_mode (``all``, ``per_gpu``, ``indices`` or ``none``), ``name`` the
+    container name and ``port`` the API port. Without GPUs: one CPU container. ``per_gpu``: one
+    container per GPU, named ``<name>-<index>``, on ports ``port``, ``port + 1``, ... in index
+    order. ``indices``: one container with those device ids. ``all``: one with every GPU
+    (``count: -1``, as ``--gpus all``).
+    """
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        raise OllamaServicesError('the port must be a number (got %r)' % (port,))
+    indices = sorted(_index(g) for g in (gpus or []))
+    if not indices or mode == 'none':
+        return [{'name': name, 'port': port, 'gpu_indices': [], 'device_requests': []}]
+    if mode == 'per_gpu':
+        return [{'name': '%s-%d' % (name, index), 'port': port + offset, 'gpu_indices': [index],
+                 'device_requests': [{'driver': 'nvidia', 'device_ids': [str(index)], 'capabilities': _CAPABILITIES}]}
+                for offset, index in enumerate(indices)]
+    if mode == 'indices':
+        request = {'driver': 'nvidia', 'device_ids': [str(i) for i in indices], 'capabilities': _CAPABILITIES}
+    else:
+        request = {'driver': 'nvidia', 'count': -1, 'capabilities': _CAPABILITIES}
+    return [{'name': name, 'port': port, 'gpu_indices': indices, 'device_requests': [request]}]
+
+
+def publish_addresses(publish, address, extra):
+    """Host addresses every instance is published on (no brackets around IPv6 addresses).
+
+    ``publish`` is ollama_publish (``none``, ``loopback`` or ``lan``), ``address`` the address
+    ``lan`` binds, ``extra`` ollama_publish_addresses (the topology's addresses for app hosts
+    elsewhere). When ``lan`` binds every address, the extra ones would only collide with it.
+    """
+    out = []
+    if publish == 'loopback':
+        out.append('127.0.0.1')
+    elif publish == 'lan':
+        out.append(str(address))
+    if not any(a in ('0.0.0.0', '::', '') for a in out):
+        for item in extra or []:
+            item = str(item)
+            if item not in out:
+                out.append(item)
+    return [a[1:-1] if a.startswith('[') and a.endswith(']') else a for a in out]
+
+
+def _service_name(container):
+    """A Compose service name for a container name (lower case; . and other characters as -)."""
+    return _SERVICE_RE.sub('-', container.lower()).strip('-_') or 'ollama'
+
+
+def _gpus(requests):
+    if not requests:
+        return None
+    request = requests[0]
+    if request.get('device_ids'):
+        return {'device_ids': [str(i) for i in request['device_ids']]}
+    return {'count': 'all' if int(request.get('count', -1)) < 0 else int(request['count'])}
+
+
+def services(instances_, image, environment, addresses, data_path, data_volume, restart, healthcheck):
+    """The service descriptions of the instances (fields of ``_compose.py``).
+
+    Every instance mounts the same model store (``data_path`` when set, else the named volume
+    ``data_volume``) at ``/root/.ollama``, gets ``environment`` plus its own ``OLLAMA_HOST``, is
+    published on each of ``addresses`` at its port, and answers ``/api/version`` with a version.
+    """
+    if not instances_:
+        raise OllamaServicesError('there must be at least one instance')
+    # OLLAMA_HOST is each instance's own (its port); a value in ``environment`` is replaced.
+    env = {str(k): str(v) for k, v in (environment or {}).items()}
+    out = []
+    for inst in instances_:
+        port = int(inst['port'])
+        desc = {
+            'name': _service_name(inst['name']),
+            'container_name': inst['name'],
+            'image': image,
+            'restart': restart,
+            'port': port,
+            'environment': dict(env, OLLAMA_HOST='0.0.0.0:%d' % port),
+            'ports': [{'address': a, 'published': port, 'target': port} for a in addresses or []],
+            'healthcheck': healthcheck,
+            'http_health': {'path': '/api/version', 'json_field': 'version'},
+        }
+        if data_path:
+            desc['binds'] = [{'source': data_path, 'target': MODEL_DIR}]
+        else:
+            desc['volumes'] = [{'source': data_volume, 'target': MODEL_DIR}]
+        gpus = _gpus(inst.get('device_requests'))
+        if gpus:
+            desc['gpus'] = gpus
+        out.append(desc)
+    names = [d['name'] for d in out]
+    if len(set(names)) != len(names):
+        raise OllamaServicesError('instances map to the same service name: %s' % ', '.join(names))
+    return out

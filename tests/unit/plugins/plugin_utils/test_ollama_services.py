@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests of Ollama's instances and service descriptions (plugins/plugin_utils/_ollama_services.py),
+rendered through the runtime (plugins/plugin_utils/_compose.py) where it matters."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.numberone.owu.plugins.plugin_utils import _compose as compose
+from ansible_collections.numberone.owu.plugins.plugin_utils import _ollama_services as ollama
+
+GPUS = [{'index': 1, 'name': 'NVIDIA GeForce RTX 3070'}, {'index': 0, 'name': 'NVIDIA GeForce RTX 3070'}]
+HEALTH = {'test': ['CMD', 'ollama', 'list'], 'interval': '15s', 'timeout': '10s', 'retries': 5, 'start_period': '30s'}
+
+
+def _services(instances, **kw):
+    args = {'image': 'docker.io/ollama/ollama:0.32.15', 'environment': {'OLLAMA_KEEP_ALIVE': '30m'},
+            'addresses': [], 'data_path': '', 'data_volume': 'ollama', 'restart': 'unless-stopped',
+            'healthcheck': HEALTH}
+    args.update(kw)
+    return ollama.services(instances, **args)
+
+
+def test_cpu_only_is_one_container_without_devices():
+    assert ollama.instances([], 'all', 'ollama', 11434) == [
+        {'name': 'ollama', 'port': 11434, 'gpu_indices': [], 'device_requests': []}]
+
+
+def test_mode_none_ignores_the_gpus():
+    assert ollama.instances(GPUS, 'none', 'ollama', 11434)[0]['device_requests'] == []
+
+
+def test_per_gpu_is_one_container_per_gpu_in_index_order_on_consecutive_ports():
+    out = ollama.instances(GPUS, 'per_gpu', 'ollama', '11434')
+    assert [(i['name'], i['port'], i['gpu_indices']) for i in out] == [('ollama-0', 11434, [0]), ('ollama-1', 11435, [1])]
+    assert out[1]['device_requests'] == [{'driver': 'nvidia', 'device_ids': ['1'], 'capabilities': [['gpu']]}]
+
+
+def test_all_is_one_container_with_every_gpu():
+    out = ollama.instances(GPUS, 'all', 'ollama', 11434)
+    assert out == [{'name': 'ollama', 'port': 11434, 'gpu_indices': [0, 1],
+                    'device_requests': [{'driver': 'nvidia', 'count': -1, 'capabilities': [['gpu']]}]}]
+
+
+def test_indices_names_the_devices():
+    out = ollama.instances([GPUS[0]], 'indices', 'ollama', 11434)
+    assert out[0]['device_requests'] == [{'driver': 'nvidia', 'device_ids': ['1'], 'capabilities': [['gpu']]}]
+    assert out[0]['gpu_indices'] == [1]
+
+
+@pytest.mark.parametrize('gpus,port,message', [
+    ([{'name': 'x'}], 11434, 'numeric index'),
+    ([], 'eleven', 'port must be a number'),
+])
+def test_bad_instance_input_is_refused(gpus, port, message):
+    with pytest.raises(ollama.OllamaServicesError, match=message):
+        ollama.instances(gpus, 'all', 'ollama', port)
+
+
+@pytest.mark.parametrize('publish,address,extra,expected', [
+    ('none', '0.0.0.0', [], []),
+    ('loopback', '0.0.0.0', [], ['127.0.0.1']),
+    ('loopback', '0.0.0.0', ['10.0.0.5', '127.0.0.1'], ['127.0.0.1', '10.0.0.5']),
+    ('lan', '0.0.0.0', ['10.0.0.5'], ['0.0.0.0']),
+    ('lan', '192.168.1.5', ['10.0.0.5'], ['192.168.1.5', '10.0.0.5']),
+    ('none', '0.0.0.0', ['[fd00::5]', 'fd00::6'], ['fd00::5', 'fd00::6']),
+])
+def test_publish_addresses(publish, address, extra, expected):
+    assert ollama.publish_addresses(publish, address, extra) == expected
+
+
+def test_services_share_the_model_store_and_set_their_own_ollama_host():
+    instances = ollama.instances(GPUS, 'per_gpu', 'ollama', 11434)
+    out = _services(instances, environment={'OLLAMA_HOST': '1.2.3.4:1', 'OLLAMA_KEEP_ALIVE': '30m'},
+                    addresses=['127.0.0.1'])
+    assert [s['name'] for s in out] == ['ollama-0', 'ollama-1']
+    assert [s['environment']['OLLAMA_HOST'] for s in out] == ['0.0.0.0:11434', '0.0.0.0:11435']
+    assert all(s['volumes'] == [{'source': 'ollama', 'target': '/root/.ollama'}] for s in out)
+    assert out[1]['ports'] == [{'address': '127.0.0.1', 'published': 11435, 'target': 11435}]
+    assert out[1]['gpus'] == {'device_ids': ['1']}
+    assert out[0]['http_health'] == {'path': '/api/version', 'json_field': 'version'}
+
+
+def test_a_host_directory_is_a_bind_and_cpu_has_no_gpus():
+    out = _services(ollama.instances([], 'all', 'ollama', 11434), data_path='/srv/ollama')
+    assert out[0]['binds'] == [{'source': '/srv/ollama', 'target': '/root/.ollama'}]
+    assert 'volumes' not in out[0] and 'gpus' not in out[0]
+
+
+def test_rendered_through_the_runtime():
+    instances = ollama.instances(GPUS, 'all', 'Ollama.Main', 11434)
+    files = compose.build('owu-ollama', 'ollama', _services(instances, addresses=['fd00::5']), 'owu')
+    service = files['compose']['services']['ollama-main']
+    assert service['container_name'] == 'Ollama.Main'
+    assert service['deploy'] == {'resources': {'reservations': {'devices': [
+        {'driver': 'nvidia', 'capabilities': ['gpu'], 'count': 'all'}]}}}
+    assert service['ports'] == [{'target': 11434, 'published': '11434', 'protocol': 'tcp', 'host_ip': 'fd00::5'}]
+    assert service['labels'][compose.PORT_LABEL] == '11434'
+    assert files['volumes'] == ['ollama']
+
+
+def test_no_instance_is_refused():
+    with pytest.raises(ollama.OllamaServicesError):
+        _services([])
