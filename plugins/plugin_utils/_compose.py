@@ -20,6 +20,9 @@ A service description (one dict per service, every key but ``name`` and ``image`
     command, entrypoint  lists of strings
     environment          {NAME: value}: written into compose.yaml (mode 0644)
     secret_environment   {NAME: value}: written only into compose.override.yaml (mode 0600)
+    secret_command       list of strings: the command, when it carries a secret (a server that
+                         takes its password only as an argument): written only into
+                         compose.override.yaml; excludes ``command``
     volumes              [{source, target, read_only}]: named volumes, created by the runtime
                          and declared ``external`` (``docker compose down -v`` never deletes data)
     binds                [{source, target, read_only}]: host paths
@@ -64,7 +67,7 @@ _PROJECT_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
 _ENV_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 _DURATION_RE = re.compile(r'^([0-9]+(ms|s|m|h))+$')
 _KNOWN = frozenset((
-    'name', 'container_name', 'image', 'command', 'entrypoint', 'environment', 'secret_environment',
+    'name', 'container_name', 'image', 'command', 'entrypoint', 'environment', 'secret_environment', 'secret_command',
     'volumes', 'binds', 'ports', 'port', 'healthcheck', 'http_health', 'gpus', 'depends_on', 'labels',
     'restart', 'config_hash', 'options'))
 # Keys the runtime owns: passing them through ``options`` would bypass its checks.
@@ -294,7 +297,15 @@ def _service(desc, role, network, names, start_interval_ok=False):
     if owned:
         _fail(name, 'options may not set %s: use the service fields' % ', '.join(owned))
     service.update(options)
-    return name, container, service, secret
+    override = {}
+    if secret:
+        override['environment'] = dict(sorted(secret.items()))
+    secret_command = _string_list(name, 'secret_command', desc.get('secret_command'))
+    if secret_command is not None:
+        if 'command' in service:
+            _fail(name, 'set command or secret_command, not both')
+        override['command'] = secret_command
+    return name, container, service, override
 
 
 def build(project, role, services, network, engine_version=None):
@@ -305,7 +316,7 @@ def build(project, role, services, network, engine_version=None):
 
     Returns ``{'compose': dict, 'override': dict or None, 'volumes': [...], 'containers': {service:
     container name}}``: ``compose`` is compose.yaml (no secret in it), ``override`` holds only the
-    secret environment (compose.override.yaml, mode 0600; Compose reads both by default), and
+    secret environment and secret commands (compose.override.yaml, mode 0600; Compose reads both by default), and
     ``volumes`` the named volumes to create before ``up`` (declared external).
     """
     if not isinstance(project, str) or not _PROJECT_RE.match(project):
@@ -319,13 +330,13 @@ def build(project, role, services, network, engine_version=None):
     compose_services, secrets, containers, volumes = {}, {}, {}, []
     start_interval_ok = supports_start_interval(engine_version)
     for desc in services:
-        name, container, service, secret = _service(desc, role, network, compose_services, start_interval_ok)
+        name, container, service, override = _service(desc, role, network, compose_services, start_interval_ok)
         if container in containers.values():
             _fail(name, 'container_name %r is used by another service' % (container,))
         compose_services[name] = service
         containers[name] = container
-        if secret:
-            secrets[name] = {'environment': dict(sorted(secret.items()))}
+        if override:
+            secrets[name] = override
         for mount in service.get('volumes', []):
             if mount['type'] == 'volume' and mount['source'] not in volumes:
                 volumes.append(mount['source'])

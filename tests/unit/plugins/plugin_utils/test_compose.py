@@ -172,3 +172,20 @@ def test_start_interval_is_added_on_engine_25_and_dropped_before():
 def test_no_start_interval_without_a_start_period():
     given = dict(QDRANT, healthcheck={'test': ['CMD', 'true'], 'interval': '15s'})
     assert 'start_interval' not in compose.build('owu-qdrant', 'qdrant', [given], 'owu', '26.1.5')['compose']['services']['qdrant']['healthcheck']
+
+
+def test_a_secret_command_goes_only_into_the_override():
+    redis = {'name': 'redis', 'image': 'docker.io/library/redis:7.4.11',
+             'secret_command': ['--requirepass', 'pa$$word', '--maxmemory-policy', 'noeviction'],
+             'secret_environment': {'REDISCLI_AUTH': 'pa$$word'}}
+    files = compose.build('owu-langfuse', 'langfuse_stack', [redis], 'owu')
+    assert 'command' not in files['compose']['services']['redis']
+    assert files['override']['services']['redis'] == {
+        'environment': {'REDISCLI_AUTH': 'pa$$$$word'},
+        'command': ['--requirepass', 'pa$$$$word', '--maxmemory-policy', 'noeviction']}
+
+
+def test_command_and_secret_command_are_exclusive():
+    with pytest.raises(compose.ComposeInputError, match='not both'):
+        compose.build('owu-langfuse', 'langfuse_stack', [
+            {'name': 'redis', 'image': 'redis:7', 'command': ['a'], 'secret_command': ['b']}], 'owu')
