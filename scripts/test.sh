@@ -14,7 +14,13 @@
 #                         except molecule/shared)
 #   OWU_KEEP_DOCKER=1     keep Molecule instances (`--destroy never`) and leave a dockerd this
 #                         script started running
-#   OWU_MOLECULE_TIMEOUT  seconds one scenario may take (default 3000)
+#   OWU_MOLECULE_TIMEOUT  seconds one scenario may take (default 3600)
+#   OWU_MOLECULE_LANES    how many Molecule scenarios run at the same time (default 2; 1 runs them
+#                         one after another). Each scenario has its own hosts, network and Molecule
+#                         directory, so lanes never meet; most of a scenario's time is spent
+#                         waiting for containers to start, so two lanes fit on 2 cores. Scenarios
+#                         start longest first (SCENARIO_SECONDS below); progress lines carry the
+#                         scenario's name in lane mode.
 #   OWU_DOCKER_WAIT       seconds to wait for a dockerd this script starts (default 90)
 #   OWU_PYTEST_ARGS       extra pytest arguments (e.g. "-k collection_build -x")
 #   OWU_TEST_VERBOSE=1    stream every stage's whole output to stdout (default: progress lines
@@ -176,7 +182,8 @@ timed() {
     # A line every 5 minutes, so a long quiet step (a compile, a side effect) is seen to be alive.
     ( while sleep 300 >/dev/null 2>&1; do printf '... %s still running (%s)\n' "${name}" "$(date +%H:%M:%S)"; done ) &
     local heartbeat=$!
-    ( set -euo pipefail; "$@" ) 2>&1 | tee "${log}" | grep --line-buffered -E "${PROGRESS_RE}" | sed -u -e "s/^\(.\{400\}\).*/\1/"
+    ( set -euo pipefail; "$@" ) 2>&1 | tee "${log}" | grep --line-buffered -E "${PROGRESS_RE}" |
+      sed -u -e "s/^\(.\{400\}\).*/\1/" -e "s/^/${TIMED_PREFIX:-}/"
     RC=${PIPESTATUS[0]}
     kill "${heartbeat}" 2>/dev/null
     wait "${heartbeat}" 2>/dev/null
@@ -494,7 +501,39 @@ run_pytest() {
 molecule_scenario() {
   local args=(test -s "$1")
   [[ "${OWU_KEEP_DOCKER:-0}" == 1 ]] && args+=(--destroy never)
-  timeout --kill-after=60 "${OWU_MOLECULE_TIMEOUT:-3000}" "${VENV}/bin/molecule" "${args[@]}"
+  timeout --kill-after=60 "${OWU_MOLECULE_TIMEOUT:-3600}" "${VENV}/bin/molecule" "${args[@]}"
+}
+
+# Seconds each scenario took in a whole fresh-clone run on a 2-core machine with nothing else
+# running (the stage table of scripts/test.sh, 2026-12-06). Used only to start the longest first,
+# so that two lanes end close together; a scenario not listed starts last.
+declare -A SCENARIO_SECONDS=(
+  [stack]=1900 [openwebui]=400 [pipelines]=370 [ollama]=230 [qdrant]=200 [langfuse_stack]=165
+  [nvidia_toolkit_gpu]=145 [docker]=125 [nvidia_toolkit]=90
+)
+
+# Runs one scenario in the background (a lane); its exit status and seconds go to a file that
+# collect_scenario reads.
+start_scenario() {
+  local scenario="$1"
+  (
+    TIMED_PREFIX="[${scenario}] "
+    timed "molecule:${scenario}" molecule_scenario "${scenario}"
+    echo "${RC} ${SECS}" >"${BUILD}/lanes/${scenario}"
+  ) &
+}
+
+collect_scenario() {
+  local scenario="$1" rc secs
+  if ! read -r rc secs 2>/dev/null <"${BUILD}/lanes/${scenario}"; then
+    rc=1 secs=0
+  fi
+  if ((rc == 0)); then
+    record "molecule:${scenario}" "${secs}" PASS 1 0
+  else
+    FAILED_LOGS+=("molecule:${scenario}")
+    record "molecule:${scenario}" "${secs}" FAIL 0 1 "exit ${rc}"
+  fi
 }
 
 run_molecule() {
@@ -509,9 +548,11 @@ run_molecule() {
   fi
   local ready="${RC}" build name
   # Test images (tests/standins/<name>/build.sh and tests/images/<name>/build.sh, e.g. the real
-  # Open WebUI): built once, before the first scenario that names that folder in its files; a
-  # scenario whose image failed to build is not run.
+  # Open WebUI): each built once, all of them before the first scenario starts (builds are
+  # CPU-bound and would only slow a running scenario down); a scenario whose image failed to build
+  # is not run.
   declare -A standin_rc=()
+  local runnable=()
   for scenario in "${SCENARIOS[@]}"; do
     if ((ready != 0)); then
       not_run "molecule:${scenario}" "no Docker engine or base image"
@@ -531,8 +572,37 @@ run_molecule() {
     if [[ -n "${missing}" ]]; then
       not_run "molecule:${scenario}" "stand-in build failed:${missing}"
     else
-      run_check "molecule:${scenario}" molecule_scenario "${scenario}"
+      runnable+=("${scenario}")
     fi
+  done
+  ((${#runnable[@]})) || return 0
+  local lanes="${OWU_MOLECULE_LANES:-2}"
+  [[ "${lanes}" =~ ^[1-9][0-9]*$ ]] || die "OWU_MOLECULE_LANES must be a positive number, not '${lanes}'"
+  if ((lanes == 1 || ${#runnable[@]} == 1)); then
+    for scenario in "${runnable[@]}"; do
+      run_check "molecule:${scenario}" molecule_scenario "${scenario}"
+    done
+    return 0
+  fi
+  local ordered=() running=0
+  mapfile -t ordered < <(for scenario in "${runnable[@]}"; do
+    echo "${SCENARIO_SECONDS[${scenario}]:-0} ${scenario}"
+  done | sort -k1,1nr -k2,2 | cut -d' ' -f2)
+  rm -rf "${BUILD}/lanes"
+  mkdir -p "${BUILD}/lanes"
+  log "molecule: ${#ordered[@]} scenarios in ${lanes} lanes, longest first: ${ordered[*]}"
+  for scenario in "${ordered[@]}"; do
+    while ((running >= lanes)); do
+      wait -n || true
+      running=$((running - 1))
+    done
+    start_scenario "${scenario}"
+    running=$((running + 1))
+  done
+  wait || true
+  # The table keeps the order the scenarios were asked in.
+  for scenario in "${runnable[@]}"; do
+    collect_scenario "${scenario}"
   done
 }
 
