@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Filters that validate a numberone.owu inventory and compute the wiring between its hosts
-(docs: owu_topology.yml and owu_connection_urls.yml next to this file)."""
+(docs: owu_topology.yml, owu_connection_urls.yml and owu_ollama_wiring.yml next to this file)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def owu_connection_urls(app_host, data_host, data_address, qdrant_port=6333, lan
         raise AnsibleFilterError('owu_connection_urls: %s' % to_native(exc))
 
 
+def owu_ollama_wiring(app_host, ollama_hosts, topology=None):
+    """The Ollama servers and the embedding model an app host uses (see owu_ollama_wiring.yml)."""
+    try:
+        return _topology.ollama_wiring(to_native(app_host), _plain(ollama_hosts), _plain(topology) if topology else None)
+    except _topology.TopologyInputError as exc:
+        raise AnsibleFilterError('owu_ollama_wiring: %s' % to_native(exc))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError('owu_ollama_wiring: an ollama_plan instance needs a name and a numeric port (%s)' % to_native(exc))
+
+
 class FilterModule:
     """Site topology filters."""
 
@@ -42,4 +52,5 @@ class FilterModule:
         return {
             'owu_topology': owu_topology,
             'owu_connection_urls': owu_connection_urls,
+            'owu_ollama_wiring': owu_ollama_wiring,
         }

@@ -31,6 +31,9 @@ Output (``build``)
     (``site_roles``: the collection's roles site.yml runs there, in its order) where ``wiring``
     is what the topology role sets as ``owu_wiring`` on the host.
     ``gpu_hosts``, ``app_hosts``, ``data_host`` (name or None).
+
+``ollama_wiring`` (one app host's Ollama servers and embedding model, from the topology and the
+GPU hosts' model plans) and ``connection_urls`` (the data host's services) use that result.
 """
 
 from __future__ import annotations
@@ -385,3 +388,62 @@ def connection_urls(app_host, data_host, data_address, qdrant_port=6333, langfus
         return {'qdrant': 'http://qdrant:6333', 'langfuse': 'http://langfuse-web:3000'}
     host = '[%s]' % data_address if ':' in str(data_address) else str(data_address)
     return {'qdrant': 'http://%s:%s' % (host, int(qdrant_port)), 'langfuse': 'http://%s:%s' % (host, int(langfuse_web_port))}
+
+
+def _url_host(address):
+    address = str(address)
+    return '[%s]' % address if ':' in address and not address.startswith('[') else address
+
+
+def ollama_wiring(app_host, ollama_hosts, topology=None):
+    """Every Ollama an app host uses, and the one embedding model both its consumers use.
+
+    ``ollama_hosts``: per host that runs Ollama (the ``owu_gpu`` hosts, in group order), a dict
+    with ``plan`` (the host's ``ollama_plan`` fact: ``instances`` [{name, port}], ``by_purpose``),
+    and optionally the inventory's ``publish`` (ollama_publish), ``publish_address``
+    (ollama_publish_address), ``publish_addresses`` (ollama_publish_addresses) and
+    ``ansible_host``. ``topology``: the ``build`` result (None = only ``app_host`` itself is
+    known, e.g. a role used alone); another host's internal address comes from its
+    ``wiring.publish.ollama`` there unless ``publish_addresses`` is set.
+
+    Returns ``{'urls': [...], 'unreachable': [{'host', 'url'}], 'embedding': {'model', 'url'}}``:
+    ``urls`` lists this host's Ollama first (container names on the ``owu`` network), then each
+    other host's that is published for it (internal address, or ``ollama_publish: lan``);
+    ``unreachable`` the others; ``embedding`` the first reachable host (same order) whose plan
+    has an embedding model, and that host's first URL, so Open WebUI's RAG and the Pipelines
+    memory filter embed with the same model on the same server (empty strings when none has one).
+    """
+    if not isinstance(ollama_hosts, dict):
+        raise TopologyInputError('ollama_hosts must be a dict of host name to {plan, publish, ...}')
+    topo_hosts = (topology or {}).get('hosts') or {}
+    order = ([app_host] if app_host in ollama_hosts else []) + [h for h in ollama_hosts if h != app_host]
+    urls, unreachable = [], []
+    embedding = {'model': '', 'url': ''}
+    for host in order:
+        info = ollama_hosts[host] or {}
+        plan = info.get('plan') or {}
+        instances = plan.get('instances') or []
+        if not instances:
+            continue
+        if host == app_host:
+            host_urls = ['http://%s:%s' % (i['name'], int(i['port'])) for i in instances]
+            reachable = True
+        else:
+            internal = list(info.get('publish_addresses') or [])
+            if not internal:
+                internal = list((((topo_hosts.get(host) or {}).get('wiring') or {}).get('publish') or {}).get('ollama') or [])
+            reachable = bool(internal) or info.get('publish') == 'lan'
+            if internal:
+                address = internal[0]
+            else:
+                bind = str(info.get('publish_address') or '0.0.0.0')
+                address = (info.get('ansible_host') or host) if bind in WILDCARDS else bind
+            host_urls = ['http://%s:%s' % (_url_host(address), int(i['port'])) for i in instances]
+        if not reachable:
+            unreachable += [{'host': host, 'url': url} for url in host_urls]
+            continue
+        urls += host_urls
+        model = str(((plan.get('by_purpose') or {}).get('embedding')) or '')
+        if model and not embedding['model']:
+            embedding = {'model': model, 'url': host_urls[0]}
+    return {'urls': urls, 'unreachable': unreachable, 'embedding': embedding}

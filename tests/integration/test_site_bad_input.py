@@ -136,7 +136,8 @@ def test_valid_multi_host_inventory_is_wired(tmp_path, run_playbook):
         app={'app1': _host(owu_internal_address='192.0.2.12')},
         # Every host is this machine, so 192.0.2.13 is none of its addresses: the qdrant check (first
         # play) would refuse to publish on it. The wiring below still says it is to be published.
-        data={'data1': _host(owu_internal_address='192.0.2.13', qdrant_publish_addresses=[])}),
+        data={'data1': _host(owu_internal_address='192.0.2.13', qdrant_publish_addresses=[])},
+        group_vars={'ollama_models': ['qwen2.5:0.5b-instruct-q4_K_M', 'nomic-embed-text:v1.5']}),
         *_topology_only(tmp_path))
     assert result.returncode == 0, result.stdout[-3000:]
     wiring = {}
@@ -148,6 +149,14 @@ def test_valid_multi_host_inventory_is_wired(tmp_path, run_playbook):
     assert wiring['app1']['publish'] == {'ollama': [], 'qdrant': [], 'langfuse': []}
     assert sorted(wiring['app1']['peers']) == ['192.0.2.11', '192.0.2.13']
     assert wiring['data1']['internal_ports'] == [3001, 6333]
+    # The Ollama servers and the one embedding model of the app host, computed once (owu_ollama).
+    ollama = {}
+    for task in report['plays'][0]['tasks']:
+        if task['task']['name'].endswith('Work out the Ollama servers and the embedding model of this app host'):
+            ollama = {host: res.get('ansible_facts', {}).get('owu_ollama') for host, res in task['hosts'].items()}
+    assert ollama['app1'] == {'urls': ['http://192.0.2.11:11434'], 'unreachable': [],
+                              'embedding': {'model': 'nomic-embed-text:v1.5', 'url': 'http://192.0.2.11:11434'}}
+    assert ollama['gpu1'] is None and ollama['data1'] is None
     # Nothing but the argument-spec checks, the connection step and the always-tagged deploy lock /
     # history plays ran in the later plays; the lock was taken and released again.
     later = [task['task']['name'] for play in report['plays'][1:] for task in play['tasks']]
@@ -213,6 +222,10 @@ ROLE_CASES = [
     ('langfuse_stack', {'langfuse_stack_encryption_key': 'a' * 63}, 'langfuse_stack_encryption_key'),
     ('pipelines', {'pipelines_api_key': '0p3n-w3bu!'}, 'pipelines_api_key'),
     ('openwebui', {'openwebui_admin_email': 'admin'}, 'openwebui_admin_email'),
+    # Ollama embeddings asked for, but no reachable Ollama plan has an embedding model (the wiring
+    # numberone.owu.topology computes in the first play, before this check).
+    ('openwebui', {'openwebui_rag_embedding_engine': 'ollama', 'ollama_models': ['qwen2.5:0.5b-instruct-q4_K_M']},
+     'openwebui_rag_embedding_engine'),
     ('reverse_proxy', {'reverse_proxy_config_dir': 'caddy'}, 'reverse_proxy_config_dir'),
     ('firewall', {'firewall_extra_ports': ['http']}, 'firewall_extra_ports'),
 ]

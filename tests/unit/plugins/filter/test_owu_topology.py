@@ -25,7 +25,7 @@ GROUPS = {'owu': ['h1'], 'owu_gpu': ['h1'], 'owu_app': ['h1'], 'owu_data': ['h1'
 
 def test_filters_are_registered():
     filters = plugin.FilterModule().filters()
-    assert set(filters) == {'owu_topology', 'owu_connection_urls'}
+    assert set(filters) == {'owu_topology', 'owu_connection_urls', 'owu_ollama_wiring'}
 
 
 def test_filter_matches_the_pure_function():
@@ -49,6 +49,17 @@ def test_connection_urls_filter():
     assert plugin.owu_connection_urls('app1', '', '') == {}
     with pytest.raises(AnsibleFilterError):
         plugin.owu_connection_urls('app1', 'data1', '10.0.0.3', 'x')
+
+
+def test_ollama_wiring_filter():
+    plan = {'instances': [{'name': 'ollama', 'port': '11434'}], 'by_purpose': {'embedding': 'nomic-embed-text:v1.5'}}
+    assert plugin.owu_ollama_wiring('h1', {'h1': {'plan': plan}}) == {
+        'urls': ['http://ollama:11434'], 'unreachable': [],
+        'embedding': {'model': 'nomic-embed-text:v1.5', 'url': 'http://ollama:11434'}}
+    with pytest.raises(AnsibleFilterError, match='dict of host name'):
+        plugin.owu_ollama_wiring('h1', 'h1')
+    with pytest.raises(AnsibleFilterError, match='name and a numeric port'):
+        plugin.owu_ollama_wiring('h1', {'h1': {'plan': {'instances': [{'name': 'ollama', 'port': 'x'}]}}})
 
 
 def test_filter_in_a_real_playbook(tmp_path):

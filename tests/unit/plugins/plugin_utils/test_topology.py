@@ -118,6 +118,75 @@ def test_connection_urls():
     assert topo.connection_urls('app1', None, '') == {}
 
 
+
+# ------------------------------------------------------------------ Ollama wiring
+
+def _plan(*instances, embedding=''):
+    return {'instances': [{'name': n, 'port': p} for n, p in instances],
+            'by_purpose': {'chat': 'llama3.1:8b', 'embedding': embedding}}
+
+
+def test_ollama_wiring_same_host_uses_container_names():
+    wiring = topo.ollama_wiring('h1', {'h1': {'plan': _plan(('ollama', 11434), embedding='nomic-embed-text:v1.5')}},
+                                _single())
+    assert wiring == {'urls': ['http://ollama:11434'], 'unreachable': [],
+                      'embedding': {'model': 'nomic-embed-text:v1.5', 'url': 'http://ollama:11434'}}
+
+
+def test_ollama_wiring_remote_hosts_on_their_internal_address():
+    topology = _multi()
+    hosts = {'gpu1': {'plan': _plan(('ollama-0', 11434), ('ollama-1', 11435))},
+             'gpu2': {'plan': _plan(('ollama', 11434), embedding='nomic-embed-text:v1.5')}}
+    wiring = topo.ollama_wiring('app1', hosts, topology)
+    assert wiring['urls'] == ['http://10.0.0.11:11434', 'http://10.0.0.11:11435', 'http://10.0.0.12:11434']
+    assert wiring['unreachable'] == []
+    # gpu1 has no embedding model: both consumers embed on gpu2.
+    assert wiring['embedding'] == {'model': 'nomic-embed-text:v1.5', 'url': 'http://10.0.0.12:11434'}
+
+
+def test_ollama_wiring_own_host_first_and_its_embedding_wins():
+    groups = _groups(['gpu1', 'app1'], ['app1'], [])
+    topology = topo.build(groups, {'gpu1': {'address': '10.0.0.11'}, 'app1': {'address': '10.0.0.20'}})
+    hosts = {'gpu1': {'plan': _plan(('ollama', 11434), embedding='bge-m3:567m')},
+             'app1': {'plan': _plan(('ollama', 11434), embedding='nomic-embed-text:v1.5')}}
+    wiring = topo.ollama_wiring('app1', hosts, topology)
+    assert wiring['urls'] == ['http://ollama:11434', 'http://10.0.0.11:11434']
+    assert wiring['embedding'] == {'model': 'nomic-embed-text:v1.5', 'url': 'http://ollama:11434'}
+
+
+def test_ollama_wiring_unpublished_host_is_unreachable_and_never_the_embedder():
+    hosts = {'gpu1': {'plan': _plan(('ollama', 11434), embedding='nomic-embed-text:v1.5')}}
+    # No topology: nothing says gpu1 publishes Ollama for app1.
+    wiring = topo.ollama_wiring('app1', hosts)
+    assert wiring == {'urls': [], 'unreachable': [{'host': 'gpu1', 'url': 'http://gpu1:11434'}],
+                      'embedding': {'model': '', 'url': ''}}
+
+
+def test_ollama_wiring_inventory_overrides():
+    topology = _multi()
+    hosts = {'gpu1': {'plan': _plan(('ollama', 11434)), 'publish_addresses': ['fd00::11']},
+             'gpu2': {'plan': _plan(('ollama', 11434)), 'publish_addresses': [], 'publish': 'lan',
+                      'publish_address': '0.0.0.0', 'ansible_host': 'gpu2.lan'}}
+    wiring = topo.ollama_wiring('app1', hosts, topology)
+    assert wiring['urls'][0] == 'http://[fd00::11]:11434'
+    # An empty override falls back to the topology's internal address.
+    assert wiring['urls'][1] == 'http://10.0.0.12:11434'
+    lan_only = {'gpu9': {'plan': _plan(('ollama', 11434)), 'publish': 'lan', 'publish_address': '0.0.0.0',
+                         'ansible_host': 'gpu9.lan'},
+                'gpu8': {'plan': _plan(('ollama', 11434)), 'publish': 'lan', 'publish_address': '192.0.2.8'}}
+    assert topo.ollama_wiring('app1', lan_only)['urls'] == ['http://gpu9.lan:11434', 'http://192.0.2.8:11434']
+
+
+def test_ollama_wiring_skips_hosts_without_a_plan():
+    wiring = topo.ollama_wiring('h1', {'h1': {'plan': {}}, 'gpu2': None}, _single())
+    assert wiring == {'urls': [], 'unreachable': [], 'embedding': {'model': '', 'url': ''}}
+
+
+def test_ollama_wiring_rejects_bad_input():
+    with pytest.raises(topo.TopologyInputError):
+        topo.ollama_wiring('h1', ['h1'])
+
+
 # ------------------------------------------------------------------ bad input
 
 def test_host_in_no_service_group():
