@@ -118,7 +118,6 @@ def test_connection_urls():
     assert topo.connection_urls('app1', None, '') == {}
 
 
-
 # ------------------------------------------------------------------ Ollama wiring
 
 def _plan(*instances, embedding=''):
