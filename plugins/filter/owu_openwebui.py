@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Filters of the openwebui role: its OpenAI-compatible connections, checked and as Open WebUI
-reads them (docs: owu_openwebui_connection_problems.yml and owu_openwebui_connections.yml next to
-this file)."""
+reads them, and the environment variables only some settings need (docs: the
+owu_openwebui_*.yml files next to this file)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ def owu_openwebui_connections(connections, pipelines=None):
     return _openwebui.openai_connections(connections, _plain(pipelines) if pipelines else None)
 
 
+def owu_openwebui_optional_env(settings):
+    """The environment variables that only exist for some settings (see owu_openwebui_optional_env.yml)."""
+    settings = _plain(settings)
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('owu_openwebui_optional_env: the settings must be a dict')
+    return _openwebui.optional_env(settings)
+
+
 class FilterModule:
     """Open WebUI filters."""
 
@@ -36,4 +44,5 @@ class FilterModule:
         return {
             'owu_openwebui_connection_problems': owu_openwebui_connection_problems,
             'owu_openwebui_connections': owu_openwebui_connections,
+            'owu_openwebui_optional_env': owu_openwebui_optional_env,
         }

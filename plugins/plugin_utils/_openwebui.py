@@ -7,7 +7,8 @@
 # filters); not a public API.
 
 """Open WebUI's OpenAI-compatible connections: check them, and turn them into the lists Open WebUI
-reads (OPENAI_API_BASE_URLS, OPENAI_API_KEYS and OPENAI_API_CONFIGS, all in one index order).
+reads (OPENAI_API_BASE_URLS, OPENAI_API_KEYS and OPENAI_API_CONFIGS, all in one index order); and
+the environment variables Open WebUI gets only for some settings (``optional_env``).
 
 Pure data in, data out (no Ansible imports): roles/openwebui feeds ``openwebui_openai_connections``
 and the Pipelines connection through the filters in ``plugins/filter/owu_openwebui.py``.
@@ -93,3 +94,38 @@ def openai_connections(connections, pipelines=None):
         out.append({'name': 'pipelines', 'url': _text(pipelines['url']).rstrip('/'),
                     'key': _text(pipelines.get('api_key')), 'config': {'enable': True}})
     return out
+
+
+def optional_env(settings):
+    """The environment variables Open WebUI gets only for some settings (besides the ones it always
+    gets). ``settings`` (every key optional): ``url`` (WEBUI_URL), ``vector_db``, ``qdrant_url``,
+    ``qdrant_api_key``, ``rag_engine`` (ollama/builtin), ``rag_model``, ``rag_ollama_url``,
+    ``tts_engine`` (openai/browser/off), ``tts_base_url``, ``tts_api_key``, ``tts_model``,
+    ``tts_voice``, ``web_search_engine`` ("" = off), ``web_search_result_count``,
+    ``searxng_query_url`` (searxng), ``web_search_key_var`` (the variable that carries the
+    engine's API key, "" = none) and ``web_search_api_key``. Values are returned as given; the role
+    turns every value into a string."""
+    s = settings or {}
+    env = {}
+    if _text(s.get('url')):
+        env['WEBUI_URL'] = s['url']
+    if s.get('vector_db') == 'qdrant':
+        env['QDRANT_URI'] = _text(s.get('qdrant_url'))
+        if _text(s.get('qdrant_api_key')):
+            env['QDRANT_API_KEY'] = s['qdrant_api_key']
+    if _text(s.get('rag_model')):
+        env['RAG_EMBEDDING_MODEL'] = s['rag_model']
+    if s.get('rag_engine') == 'ollama' and _text(s.get('rag_ollama_url')):
+        env['RAG_OLLAMA_BASE_URL'] = s['rag_ollama_url']
+    if s.get('tts_engine') == 'openai':
+        env.update({'AUDIO_TTS_OPENAI_API_BASE_URL': _text(s.get('tts_base_url')).rstrip('/'),
+                    'AUDIO_TTS_OPENAI_API_KEY': s.get('tts_api_key'),
+                    'AUDIO_TTS_MODEL': s.get('tts_model'), 'AUDIO_TTS_VOICE': s.get('tts_voice')})
+    engine = _text(s.get('web_search_engine'))
+    if engine:
+        env.update({'WEB_SEARCH_ENGINE': engine, 'WEB_SEARCH_RESULT_COUNT': _text(s.get('web_search_result_count'))})
+        if engine == 'searxng':
+            env['SEARXNG_QUERY_URL'] = _text(s.get('searxng_query_url'))
+        elif _text(s.get('web_search_key_var')):
+            env[_text(s['web_search_key_var'])] = s.get('web_search_api_key')
+    return env

@@ -22,7 +22,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.par
 
 
 def test_filters_are_registered():
-    assert set(plugin.FilterModule().filters()) == {'owu_openwebui_connection_problems', 'owu_openwebui_connections'}
+    assert set(plugin.FilterModule().filters()) == {'owu_openwebui_connection_problems', 'owu_openwebui_connections',
+                                                    'owu_openwebui_optional_env'}
 
 
 def test_filters():
@@ -32,6 +33,9 @@ def test_filters():
     assert plugin.owu_openwebui_connections(conns)[-1]['name'] == 'a'
     with pytest.raises(AnsibleFilterError, match='must be a list'):
         plugin.owu_openwebui_connections({'name': 'a'})
+    assert plugin.owu_openwebui_optional_env({'url': 'https://chat.example'}) == {'WEBUI_URL': 'https://chat.example'}
+    with pytest.raises(AnsibleFilterError, match='must be a dict'):
+        plugin.owu_openwebui_optional_env(['url'])
 
 
 def test_filters_in_a_real_playbook(tmp_path):

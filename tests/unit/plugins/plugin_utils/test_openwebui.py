@@ -78,3 +78,42 @@ def test_no_pipelines_and_no_connections():
     assert owui.openai_connections([], {}) == []
     assert owui.openai_connections([], None) == []
     assert owui.openai_connections([_conn()], {'url': ''})[-1]['name'] == 'openai'
+
+
+# ------------------------------------------------------------------ optional environment
+
+def test_optional_env_for_nothing_optional():
+    assert owui.optional_env({}) == {}
+    assert owui.optional_env({'vector_db': 'chroma', 'rag_engine': 'builtin', 'tts_engine': 'off', 'web_search_engine': ''}) == {}
+
+
+def test_optional_env_qdrant_ollama_rag_and_openai_tts():
+    env = owui.optional_env({
+        'url': 'https://chat.example', 'vector_db': 'qdrant', 'qdrant_url': 'http://qdrant:6333', 'qdrant_api_key': 'qk',
+        'rag_engine': 'ollama', 'rag_model': 'nomic-embed-text:v1.5', 'rag_ollama_url': 'http://10.0.0.11:11434',
+        'tts_engine': 'openai', 'tts_base_url': 'https://api.openai.com/v1//', 'tts_api_key': 'tk',
+        'tts_model': 'tts-1', 'tts_voice': 'alloy'})
+    assert env == {
+        'WEBUI_URL': 'https://chat.example', 'QDRANT_URI': 'http://qdrant:6333', 'QDRANT_API_KEY': 'qk',
+        'RAG_EMBEDDING_MODEL': 'nomic-embed-text:v1.5', 'RAG_OLLAMA_BASE_URL': 'http://10.0.0.11:11434',
+        'AUDIO_TTS_OPENAI_API_BASE_URL': 'https://api.openai.com/v1', 'AUDIO_TTS_OPENAI_API_KEY': 'tk',
+        'AUDIO_TTS_MODEL': 'tts-1', 'AUDIO_TTS_VOICE': 'alloy'}
+
+
+def test_optional_env_qdrant_without_key_and_builtin_model():
+    env = owui.optional_env({'vector_db': 'qdrant', 'qdrant_url': 'http://10.0.0.3:6333', 'qdrant_api_key': '',
+                             'rag_engine': 'builtin', 'rag_model': 'sentence-transformers/all-MiniLM-L6-v2',
+                             'rag_ollama_url': 'http://ollama:11434'})
+    # No key variable without a key; no Ollama URL for the built-in engine.
+    assert env == {'QDRANT_URI': 'http://10.0.0.3:6333', 'RAG_EMBEDDING_MODEL': 'sentence-transformers/all-MiniLM-L6-v2'}
+
+
+@pytest.mark.parametrize('engine, key_var, expected', [
+    ('searxng', '', {'SEARXNG_QUERY_URL': 'http://searxng:8080/search?q=<query>'}),
+    ('brave', 'BRAVE_SEARCH_API_KEY', {'BRAVE_SEARCH_API_KEY': 'bk'}),
+    ('duckduckgo', '', {}),
+])
+def test_optional_env_web_search(engine, key_var, expected):
+    env = owui.optional_env({'web_search_engine': engine, 'web_search_result_count': 3, 'web_search_key_var': key_var,
+                             'web_search_api_key': 'bk', 'searxng_query_url': 'http://searxng:8080/search?q=<query>'})
+    assert env == dict({'WEB_SEARCH_ENGINE': engine, 'WEB_SEARCH_RESULT_COUNT': '3'}, **expected)
