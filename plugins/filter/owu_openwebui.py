@@ -10,7 +10,6 @@ owu_openwebui_*.yml files next to this file)."""
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.numberone.owu.plugins.plugin_utils import _openwebui
 from ansible_collections.numberone.owu.plugins.plugin_utils._data import plain as _plain
