@@ -7,11 +7,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from ansible.errors import AnsibleFilterError
@@ -19,7 +14,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.numberone.owu.plugins.filter import owu_topology as plugin
 from ansible_collections.numberone.owu.plugins.plugin_utils import _topology
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir, os.pardir))
 GROUPS = {'owu': ['h1'], 'owu_gpu': ['h1'], 'owu_app': ['h1'], 'owu_data': ['h1'], 'all': ['h1']}
 
 
@@ -62,26 +56,10 @@ def test_ollama_wiring_filter():
         plugin.owu_ollama_wiring('h1', {'h1': {'plan': {'instances': [{'name': 'ollama', 'port': 'x'}]}}})
 
 
-def test_filter_in_a_real_playbook(tmp_path):
+def test_filter_in_a_real_playbook(debug_msg):
     """The filter as Ansible loads it from the collection, on lazy/templated input."""
-    playbook = tmp_path / 'play.yml'
-    playbook.write_text(
-        '- hosts: localhost\n'
-        '  gather_facts: false\n'
-        '  vars:\n'
-        '    addr: 10.0.0.9\n'
-        '    inv: {owu: [a, d], owu_gpu: [a], owu_app: [a], owu_data: [d]}\n'
-        '  tasks:\n'
-        '    - ansible.builtin.debug:\n'
-        '        msg: "{{ inv | numberone.owu.owu_topology({\'a\': {\'address\': \'10.0.0.1\'}, \'d\': {\'address\': addr}}) | to_json }}"\n',
-        encoding='utf-8')
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
-    ansible_playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    result = subprocess.run([ansible_playbook if os.path.exists(ansible_playbook) else 'ansible-playbook', str(playbook)],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    report = json.loads(result.stdout[result.stdout.index('{'):])
-    msg = report['plays'][0]['tasks'][0]['hosts']['localhost']['msg']
-    topology = json.loads(msg) if isinstance(msg, str) else msg
+    topology = debug_msg(
+        ['addr: 10.0.0.9', 'inv: {owu: [a, d], owu_gpu: [a], owu_app: [a], owu_data: [d]}'],
+        "{{ inv | numberone.owu.owu_topology({'a': {'address': '10.0.0.1'}, 'd': {'address': addr}}) | to_json }}")
     assert topology['errors'] == []
     assert topology['hosts']['d']['wiring']['publish']['qdrant'] == ['10.0.0.9']
