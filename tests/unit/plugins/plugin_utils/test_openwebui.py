@@ -8,12 +8,22 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
+import yaml
 
 from ansible_collections.numberone.owu.plugins.plugin_utils import _openwebui as owui
 
 SECRET = 'sk-do-not-print-me'
+ROLE_VARS = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, os.pardir, os.pardir,
+                         'roles', 'openwebui', 'vars', 'main.yml')
+
+
+def test_url_pattern_is_the_roles():
+    """The role checks its other URLs with _openwebui_url_re: both must accept the same URLs."""
+    with open(ROLE_VARS, encoding='utf-8') as handle:
+        assert yaml.safe_load(handle)['_openwebui_url_re'] == owui.URL_RE.pattern
 
 
 def _conn(**extra):
