@@ -29,11 +29,6 @@ def owu_compose_addresses(services, containers, network):
     return _compose.addresses(_plain(services), _plain(containers), to_native(network))
 
 
-def owu_compose_foreign(services, containers, project):
-    """Containers of the services' names that the project does not own (see owu_compose_foreign.yml)."""
-    return _compose.foreign(_plain(services), _plain(containers), to_native(project))
-
-
 class FilterModule:
     """Service runtime filters."""
 
@@ -41,5 +36,4 @@ class FilterModule:
         return {
             'owu_compose_project': owu_compose_project,
             'owu_compose_addresses': owu_compose_addresses,
-            'owu_compose_foreign': owu_compose_foreign,
         }

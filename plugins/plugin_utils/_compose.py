@@ -54,6 +54,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.numberone.owu.plugins.module_utils._engine import supports_start_interval
+
 # The label every container of the collection carries (status, backup and restore look for it).
 ROLE_LABEL = 'com.numberone.owu.role'
 CONFIG_HASH_LABEL = 'com.numberone.owu.config-hash'
@@ -80,7 +82,6 @@ _CONDITIONS = ('service_started', 'service_healthy', 'service_completed_successf
 
 # Probe interval during a health check's start_period (Docker Engine 25 / API 1.44 and later).
 DEFAULT_START_INTERVAL = '1s'
-_ENGINE_MAJOR_RE = re.compile(r'^v?([0-9]+)[.]')
 
 
 class ComposeInputError(ValueError):
@@ -169,16 +170,6 @@ def _ports(service, value):
             entry['host_ip'] = str(port['address'])
         out.append(entry)
     return out
-
-
-def supports_start_interval(engine_version):
-    """Whether the Docker Engine ``engine_version`` (its ServerVersion, e.g. ``26.1.5+dfsg1``) takes
-    a health check's start_interval: Engine 25 and later (API 1.44). Compose refuses the key on an
-    older engine ("can't set healthcheck.start_interval as feature require Docker Engine v25 or
-    later", docker/compose pkg/compose/create.go). Unknown (check mode before Docker is installed):
-    no."""
-    match = _ENGINE_MAJOR_RE.match(str(engine_version or '').strip())
-    return bool(match) and int(match.group(1)) >= 25
 
 
 def _healthcheck(service, value, start_interval_ok=False):
@@ -379,23 +370,3 @@ def addresses(services, containers, network):
         url = 'http://%s:%s' % (ip, int(port)) if (ip and port) else ''
         out[name] = {'container': container, 'running': running, 'ip': ip, 'url': url}
     return out
-
-
-def foreign(services, containers, project):
-    """Names of existing containers that a service of ``project`` will take over.
-
-    A container of the same name that Compose did not create for this project (an earlier release
-    ran it with ``docker run``/``docker_container``) would make ``docker compose up`` fail with a
-    name conflict: the runtime removes it first; its named volumes stay.
-    """
-    wanted = {desc.get('container_name') or desc['name'] for desc in services}
-    out = []
-    for item in containers or []:
-        labels = item.get('Labels') or {}
-        if labels.get(PROJECT_LABEL) == project:
-            continue
-        for cname in item.get('Names') or []:
-            cname = cname.lstrip('/')
-            if cname in wanted and cname not in out:
-                out.append(cname)
-    return sorted(out)

@@ -140,16 +140,6 @@ def test_addresses_from_the_running_containers():
     assert other_net['qdrant']['url'] == ''
 
 
-def test_foreign_containers_are_those_of_the_same_name_outside_the_project():
-    mine = _container('qdrant', labels={'com.docker.compose.project': 'owu-qdrant'})
-    legacy = _container('qdrant', labels={'com.numberone.owu.role': 'qdrant'})
-    unrelated = _container('something-else')
-    assert compose.foreign([QDRANT], [mine, unrelated], 'owu-qdrant') == []
-    assert compose.foreign([QDRANT], [legacy, unrelated], 'owu-qdrant') == ['qdrant']
-    assert compose.foreign([QDRANT], [_container('qdrant', labels={'com.docker.compose.project': 'other'})],
-                           'owu-qdrant') == ['qdrant']
-
-
 @pytest.mark.parametrize('version,expected', [
     ('26.1.5+dfsg1', True), ('25.0.0', True), ('v28.0.0-rc.1', True), ('24.0.7', False),
     ('20.10.24+dfsg1', False), ('', False), (None, False), ('unknown', False),

@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE: internal to the numberone.owu collection; not a public API.
+
+"""What the host's Docker Engine can do, shared by the controller (plugin_utils/_compose.py renders
+the compose files) and the host (modules/compose_host.py picks the file its engine takes)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+_ENGINE_MAJOR_RE = re.compile(r'^v?([0-9]+)[.]')
+
+
+def supports_start_interval(engine_version):
+    """Whether the Docker Engine ``engine_version`` (its ServerVersion, e.g. ``26.1.5+dfsg1``) takes
+    a health check's start_interval: Engine 25 and later (API 1.44). Compose refuses the key on an
+    older engine ("can't set healthcheck.start_interval as feature require Docker Engine v25 or
+    later", docker/compose pkg/compose/create.go). Unknown (check mode before Docker is installed):
+    no."""
+    match = _ENGINE_MAJOR_RE.match(str(engine_version or '').strip())
+    return bool(match) and int(match.group(1)) >= 25

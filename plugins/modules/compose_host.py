@@ -1,0 +1,377 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: compose_host
+short_description: Internal - the host side of the collection's service runtime
+version_added: 0.1.0
+author:
+  - numberone.owu contributors (@numberone)
+description:
+  - Internal to the collection. The action M(numberone.owu.compose_project) (used only by the
+    internal C(numberone.owu.compose) role) runs it on the managed host; use a service role of
+    the collection instead of calling it.
+  - V(step=prepare) creates the site network and the project's named volumes when they are
+    missing, removes containers of the services' names that the Compose project does not own (a
+    host deployed by an earlier release; their volumes stay), and writes the project's files -
+    the directory (0750), C(compose.yaml) (0644) and C(compose.override.yaml) (0600, the secret
+    environment) or removes the latter when no service has a secret. All of that in one process,
+    so a project that needs nothing costs one round trip.
+  - V(step=status) lists the project's containers (the Docker API's container list).
+  - V(step=probe) says whether the engine's socket and the project's C(compose.yaml) exist.
+  - V(step=remove) removes the named containers (any owner) and the project's directory.
+  - Nothing talks to the engine when its socket is missing (check mode on a fresh host); the files
+    are still compared, so C(--check --diff) shows them.
+options:
+  step:
+    description: What to do (see the description).
+    type: str
+    choices: [prepare, status, probe, remove]
+    required: true
+  project:
+    description: The Compose project's name.
+    type: str
+    required: true
+  project_dir:
+    description: The project's directory, C(compose.yaml) and C(compose.override.yaml) in it.
+    type: path
+    required: true
+  network:
+    description: The site network every service joins (V(step=prepare)).
+    type: str
+  role:
+    description: Value of the C(com.numberone.owu.role) label of the volumes the module creates.
+    type: str
+  volumes:
+    description: Named volumes of the project (V(step=prepare)).
+    type: list
+    elements: str
+    default: []
+  containers:
+    description: The services' container names (V(step=prepare) and V(step=remove)).
+    type: list
+    elements: str
+    default: []
+  compose:
+    description:
+      - Text of C(compose.yaml) for Docker Engine 25 and later (V(step=prepare)).
+      - Unset, the project's files are left as they are (the network and volumes only).
+    type: str
+  compose_before_engine_25:
+    description:
+      - Text of C(compose.yaml) for an older engine (no health check C(start_interval)); unset when
+        it is the same as O(compose).
+    type: str
+  override:
+    description: Text of C(compose.override.yaml); unset removes the file (V(step=prepare)).
+    type: str
+  docker_host:
+    description: The engine's address.
+    type: str
+    default: unix:///var/run/docker.sock
+requirements:
+  - Docker SDK for Python (C(python3-docker), installed by the docker role)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports what would change (files, network, volumes, containers) without changing it.
+  diff_mode:
+    support: partial
+    details:
+      - The diff of C(compose.yaml); the secret file's content is never shown.
+  platform:
+    support: full
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Write the files of owu-qdrant and create its network and volumes (what the action does)
+  numberone.owu.compose_host:
+    step: prepare
+    project: owu-qdrant
+    project_dir: /opt/numberone-owu/compose/owu-qdrant
+    network: owu
+    role: qdrant
+    volumes: [qdrant_storage]
+    containers: [qdrant]
+    compose: "{{ compose_text }}"
+"""
+
+RETURN = r"""
+docker_ready:
+  description: Whether the engine's socket exists (false in check mode on a fresh host).
+  returned: always
+  type: bool
+engine_version:
+  description: The engine's version (ServerVersion); empty when it does not answer.
+  returned: always
+  type: str
+files_changed:
+  description: Whether C(compose.yaml), C(compose.override.yaml) or the directory changed (or would).
+  returned: step=prepare
+  type: bool
+volumes:
+  description: Each existing volume's directory on the host (the local driver's mount point).
+  returned: step=prepare
+  type: dict
+removed:
+  description: Containers removed (or that would be).
+  returned: step=prepare or step=remove
+  type: list
+  elements: str
+containers:
+  description: The Docker API's list of the project's containers.
+  returned: step=status
+  type: list
+  elements: dict
+compose_exists:
+  description: Whether the project's C(compose.yaml) exists.
+  returned: step=probe
+  type: bool
+"""
+
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+
+from ansible_collections.numberone.owu.plugins.module_utils._engine import supports_start_interval
+
+try:
+    import docker
+    from docker.errors import DockerException, NotFound
+    HAS_DOCKER = True
+    DOCKER_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - depends on the host
+    HAS_DOCKER = False
+    DOCKER_IMPORT_ERROR = exc
+
+PROJECT_LABEL = 'com.docker.compose.project'
+ROLE_LABEL = 'com.numberone.owu.role'
+COMPOSE_FILE = 'compose.yaml'
+OVERRIDE_FILE = 'compose.override.yaml'
+
+
+def socket_exists(docker_host):
+    """Whether the engine can be there: a unix socket that exists, or any other address."""
+    if docker_host.startswith('unix://'):
+        return os.path.exists(docker_host[len('unix://'):])
+    return True
+
+
+def foreign(items, names, project):
+    """Names in ``names`` of listed containers that project ``project`` does not own."""
+    out = []
+    for item in items or []:
+        if (item.get('Labels') or {}).get(PROJECT_LABEL) == project:
+            continue
+        for cname in item.get('Names') or []:
+            cname = cname.lstrip('/')
+            if cname in names and cname not in out:
+                out.append(cname)
+    return sorted(out)
+
+
+def _read(path):
+    try:
+        with open(path, 'rb') as handle:
+            return to_text(handle.read(), errors='surrogate_or_strict')
+    except (IOError, OSError):
+        return None
+
+
+class Host(object):
+    """One run of the module: ``api`` is the Docker SDK's low-level APIClient (or None)."""
+
+    def __init__(self, module, api):
+        self.module = module
+        self.api = api
+        self.check = module.check_mode
+        self.changed = False
+
+    # ----- files
+    def _ensure_dir(self, path):
+        if not os.path.isdir(path):
+            self.changed = True
+            if self.check:
+                return
+            os.makedirs(path, 0o750)
+        args = self.module.load_file_common_arguments({'path': path, 'mode': '0750', 'owner': 'root', 'group': 'root'})
+        self.changed = self.module.set_fs_attributes_if_different(args, self.changed)
+
+    def _write(self, path, text, mode):
+        """Write ``text`` to ``path`` with ``mode`` when it differs; returns (changed, before)."""
+        before = _read(path)
+        changed = before != text
+        if changed and not self.check:
+            fd, tmp = tempfile.mkstemp(prefix='.owu-', dir=os.path.dirname(path))
+            try:
+                with os.fdopen(fd, 'wb') as handle:
+                    handle.write(to_bytes(text))
+                os.chmod(tmp, int(mode, 8))
+                self.module.atomic_move(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        if os.path.exists(path):
+            args = self.module.load_file_common_arguments({'path': path, 'mode': mode, 'owner': 'root', 'group': 'root'})
+            changed = self.module.set_fs_attributes_if_different(args, changed)
+        self.changed = self.changed or changed
+        return changed, before
+
+    def _remove(self, path):
+        if not os.path.lexists(path):
+            return False
+        self.changed = True
+        if not self.check:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        return True
+
+    def write_files(self, compose, override):
+        params = self.module.params
+        project_dir = params['project_dir']
+        path = os.path.join(project_dir, COMPOSE_FILE)
+        self._ensure_dir(project_dir)
+        compose_changed, before = self._write(path, compose, '0644')
+        secret = os.path.join(project_dir, OVERRIDE_FILE)
+        if override is None:
+            override_changed = self._remove(secret)
+        else:
+            override_changed = self._write(secret, override, '0600')[0]
+        diff = {'before_header': path, 'after_header': path, 'before': before or '', 'after': compose}
+        return compose_changed or override_changed, diff
+
+    # ----- engine
+    def _containers(self, filters):
+        return self.api.containers(all=True, filters=filters)
+
+    def remove_containers(self, names):
+        for name in names:
+            self.changed = True
+            if not self.check:
+                try:
+                    self.api.remove_container(name, force=True)
+                except NotFound:
+                    pass
+
+    def ensure_network(self, name):
+        try:
+            self.api.inspect_network(name)
+            return False
+        except NotFound:
+            self.changed = True
+            if not self.check:
+                self.api.create_network(name, driver='bridge', check_duplicate=True)
+            return True
+
+    def ensure_volumes(self, names, role):
+        """Creates the missing volumes; returns {name: mount point} of those that exist."""
+        out = {}
+        for name in names:
+            try:
+                info = self.api.inspect_volume(name)
+            except NotFound:
+                self.changed = True
+                if self.check:
+                    continue
+                info = self.api.create_volume(name, labels={ROLE_LABEL: role} if role else None)
+            out[name] = info.get('Mountpoint', '')
+        return out
+
+    # ----- steps
+    def prepare(self):
+        params = self.module.params
+        result = {'engine_version': '', 'volumes': {}, 'removed': []}
+        if self.api is not None:
+            result['engine_version'] = to_text(self.api.version().get('Version', ''))
+            self.ensure_network(params['network'])
+            result['volumes'] = self.ensure_volumes(params['volumes'], params['role'])
+            names = params['containers']
+            if names:
+                listed = self._containers({'name': names})
+                result['removed'] = foreign(listed, names, params['project'])
+                self.remove_containers(result['removed'])
+        compose = params['compose']
+        if compose is None:
+            result['files_changed'], result['diff'] = False, None
+            return result
+        if params['compose_before_engine_25'] is not None and self.api is not None \
+                and not supports_start_interval(result['engine_version']):
+            compose = params['compose_before_engine_25']
+        result['files_changed'], diff = self.write_files(compose, params['override'])
+        result['diff'] = diff
+        return result
+
+    def status(self):
+        if self.api is None:
+            return {'containers': []}
+        return {'containers': self._containers({'label': '%s=%s' % (PROJECT_LABEL, self.module.params['project'])})}
+
+    def probe(self):
+        return {'compose_exists': os.path.exists(os.path.join(self.module.params['project_dir'], COMPOSE_FILE))}
+
+    def remove(self):
+        removed = []
+        if self.api is not None and self.module.params['containers']:
+            names = self.module.params['containers']
+            listed = self._containers({'name': names})
+            removed = sorted(set(c.lstrip('/') for item in listed for c in item.get('Names') or []) & set(names))
+            self.remove_containers(removed)
+        self._remove(self.module.params['project_dir'])
+        return {'removed': removed}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            step=dict(type='str', required=True, choices=['prepare', 'status', 'probe', 'remove']),
+            project=dict(type='str', required=True),
+            project_dir=dict(type='path', required=True),
+            network=dict(type='str'),
+            role=dict(type='str'),
+            volumes=dict(type='list', elements='str', default=[]),
+            containers=dict(type='list', elements='str', default=[]),
+            compose=dict(type='str'),
+            compose_before_engine_25=dict(type='str'),
+            override=dict(type='str', no_log=True),
+            docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
+        ),
+        required_if=[('step', 'prepare', ('network',))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    ready = socket_exists(params['docker_host'])
+    api = None
+    if ready and params['step'] != 'probe':
+        if not HAS_DOCKER:
+            module.fail_json(msg=missing_required_lib('docker (the Docker SDK for Python)'), exception=DOCKER_IMPORT_ERROR)
+        try:
+            api = docker.APIClient(base_url=params['docker_host'], version='auto', timeout=120)
+        except DockerException as exc:
+            module.fail_json(msg='the Docker engine at %s does not answer: %s' % (params['docker_host'], to_native(exc)))
+    host = Host(module, api)
+    try:
+        result = getattr(host, params['step'])()
+    except DockerException as exc:
+        module.fail_json(msg='project %s, step %s: %s' % (params['project'], params['step'], to_native(exc)))
+    module.exit_json(changed=host.changed, docker_ready=ready, **result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, numberone.owu contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Tests of the compose_host module (the host side of the service runtime) on a real file system.
+
+The engine's side (network, volumes, containers) runs against real Docker engines in every
+Molecule scenario; here the engine's socket is a path that does not exist, which is check mode on
+a fresh host, and the module must still compare and write the project's files."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import stat
+
+from ansible_collections.numberone.owu.plugins.modules import compose_host
+
+COMPOSE = '# Ansible managed\nname: owu-demo\nservices: {}\n'
+OLD_ENGINE = '# Ansible managed\nname: owu-demo\nservices: {old: true}\n'
+
+
+def _prepare(tmp_path, **kwargs):
+    args = {'step': 'prepare', 'project': 'owu-demo', 'project_dir': str(tmp_path / 'owu-demo'),
+            'network': 'owu', 'role': 'demo', 'compose': COMPOSE,
+            'docker_host': 'unix://%s' % (tmp_path / 'no-engine.sock')}
+    args.update(kwargs)
+    return args
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(str(path)).st_mode)
+
+
+def test_prepare_writes_the_files_with_their_modes_then_changes_nothing(run_module, tmp_path):
+    first = run_module(compose_host.main, _prepare(tmp_path, override='services:\n  x:\n    environment: {K: v}\n'))
+    assert first['changed'] and first['files_changed'] and not first['docker_ready']
+    project = tmp_path / 'owu-demo'
+    assert (project / 'compose.yaml').read_text() == COMPOSE
+    assert _mode(project) == 0o750 and _mode(project / 'compose.yaml') == 0o644
+    assert _mode(project / 'compose.override.yaml') == 0o600
+    assert first['diff'] == {'before_header': str(project / 'compose.yaml'), 'after_header': str(project / 'compose.yaml'),
+                             'before': '', 'after': COMPOSE}
+    again = run_module(compose_host.main, _prepare(tmp_path, override='services:\n  x:\n    environment: {K: v}\n'))
+    assert not again['changed'] and not again['files_changed']
+    assert again['diff']['before'] == again['diff']['after']
+
+
+def test_the_secret_file_is_removed_when_no_service_has_a_secret(run_module, tmp_path):
+    run_module(compose_host.main, _prepare(tmp_path, override='secret: 1\n'))
+    result = run_module(compose_host.main, _prepare(tmp_path))
+    assert result['changed'] and not (tmp_path / 'owu-demo' / 'compose.override.yaml').exists()
+
+
+def test_the_secret_never_reaches_the_result(run_module, tmp_path):
+    result = run_module(compose_host.main, _prepare(tmp_path, override='TOKEN: s3cret-value\n'))
+    assert 's3cret-value' not in repr(result)
+
+
+def test_a_changed_mode_is_put_back(run_module, tmp_path):
+    run_module(compose_host.main, _prepare(tmp_path))
+    os.chmod(str(tmp_path / 'owu-demo' / 'compose.yaml'), 0o666)
+    result = run_module(compose_host.main, _prepare(tmp_path))
+    assert result['changed'] and result['files_changed']
+    assert _mode(tmp_path / 'owu-demo' / 'compose.yaml') == 0o644
+
+
+def test_check_mode_shows_the_diff_and_writes_nothing(run_module, tmp_path):
+    run_module(compose_host.main, _prepare(tmp_path))
+    result = run_module(compose_host.main, _prepare(tmp_path, compose=COMPOSE + 'x: 1\n'), check_mode=True)
+    assert result['changed'] and result['files_changed']
+    assert result['diff']['before'] == COMPOSE and result['diff']['after'] == COMPOSE + 'x: 1\n'
+    assert (tmp_path / 'owu-demo' / 'compose.yaml').read_text() == COMPOSE
+    fresh = run_module(compose_host.main, _prepare(tmp_path, project_dir=str(tmp_path / 'new')), check_mode=True)
+    assert fresh['changed'] and not (tmp_path / 'new').exists()
+
+
+def test_without_an_engine_the_new_engine_file_is_written(run_module, tmp_path):
+    # The older-engine text is picked only when an engine answers with a version before 25.
+    run_module(compose_host.main, _prepare(tmp_path, compose_before_engine_25=OLD_ENGINE))
+    assert (tmp_path / 'owu-demo' / 'compose.yaml').read_text() == COMPOSE
+
+
+def test_probe_and_remove(run_module, tmp_path):
+    base = {'project': 'owu-demo', 'project_dir': str(tmp_path / 'owu-demo'),
+            'docker_host': 'unix://%s' % (tmp_path / 'no-engine.sock')}
+    assert not run_module(compose_host.main, dict(base, step='probe'))['compose_exists']
+    run_module(compose_host.main, _prepare(tmp_path))
+    assert run_module(compose_host.main, dict(base, step='probe'))['compose_exists']
+    assert run_module(compose_host.main, dict(base, step='remove'), check_mode=True)['changed']
+    assert (tmp_path / 'owu-demo').exists()
+    assert run_module(compose_host.main, dict(base, step='remove'))['changed']
+    assert not (tmp_path / 'owu-demo').exists()
+    assert not run_module(compose_host.main, dict(base, step='remove'))['changed']
+
+
+def test_prepare_without_compose_text_leaves_the_files(run_module, tmp_path):
+    base = {'step': 'prepare', 'project': 'owu-demo', 'project_dir': str(tmp_path / 'owu-demo'), 'network': 'owu',
+            'docker_host': 'unix://%s' % (tmp_path / 'no-engine.sock')}
+    result = run_module(compose_host.main, base)
+    assert not result['changed'] and not result['files_changed'] and not (tmp_path / 'owu-demo').exists()
+    assert run_module(compose_host.main, {'step': 'prepare', 'project': 'p', 'project_dir': str(tmp_path)})['failed']
+
+
+def _container(name, project=None):
+    labels = {'com.docker.compose.project': project} if project else {}
+    return {'Names': ['/' + name], 'Labels': labels}
+
+
+def test_foreign_containers_are_those_of_the_same_name_outside_the_project():
+    mine = _container('qdrant', 'owu-qdrant')
+    legacy = _container('qdrant')
+    unrelated = _container('qdrant-2')  # Docker's name filter matches parts of names
+    assert compose_host.foreign([mine, unrelated], ['qdrant'], 'owu-qdrant') == []
+    assert compose_host.foreign([legacy, unrelated], ['qdrant'], 'owu-qdrant') == ['qdrant']
+    assert compose_host.foreign([_container('qdrant', 'other')], ['qdrant'], 'owu-qdrant') == ['qdrant']
