@@ -8,7 +8,7 @@
 Renders a role's services (plugin_utils/_compose.py) as compose.yaml and compose.override.yaml on
 the controller, then on the host: numberone.owu.compose_host writes them and creates the network
 and volumes (one round trip), community.docker.docker_compose_v2 applies the project, compose_host
-lists its containers and numberone.owu.service_health waits for each service's HTTP health.
+lists its containers and waits for each service's HTTP health (the checks of service_health).
 """
 
 from __future__ import annotations
@@ -172,28 +172,27 @@ class ActionModule(ActionBase):
         return out
 
     def _status(self, params, task_vars, docker_ready=None):
-        listed = self._host('status', params, task_vars)
-        ready = listed['docker_ready'] if docker_ready is None else docker_ready
+        """Reads the containers and asks every http_health in one round trip (compose_host status)."""
         services = params['services']
-        addresses = _compose.addresses(services, listed['containers'], params['network'])
+        checks = http_checks(services)
+        listed = self._host('status', params, task_vars, network=params['network'],
+                            services=[{'name': d['name'], 'container_name': d.get('container_name') or d['name'],
+                                       'port': d.get('port')} for d in services],
+                            health=[dict((k, v) for k, v in check.items() if k != 'headers')
+                                    for check in (dict(c, service=n) for n, c in checks)],
+                            health_headers=dict((n, c['headers']) for n, c in checks if c.get('headers')),
+                            wait=not self._task.check_mode, retries=params['health_retries'],
+                            delay=params['health_delay'])
+        ready = listed['docker_ready'] if docker_ready is None else docker_ready
         answers = {}
-        for name, check in http_checks(services):
-            url = addresses[name]['url']
-            if not url:
-                continue
-            args = {'url': url + check.get('path', '/'), 'status_code': check.get('status_code', [200]),
-                    'wait': not self._task.check_mode, 'retries': params['health_retries'],
-                    'delay': params['health_delay']}
-            for key in ('headers', 'json_field', 'json_value'):
-                if key in check:
-                    args[key] = check[key]
-            health = self._module('numberone.owu.service_health', args, task_vars)
-            if not (health.get('is_available') or self._task.check_mode):
-                raise AnsibleActionFail('project %s: service %s did not answer at %s%s: %s' % (
-                    params['project'], name, url, check.get('path', '/'), health.get('reason', '')))
-            answers[name] = bool(health.get('is_available'))
+        for name, outcome in listed['answers'].items():
+            if not (outcome.get('is_available') or self._task.check_mode):
+                raise AnsibleActionFail('project %s: service %s did not answer at %s after %s tries: %s' % (
+                    params['project'], name, listed['services'][name]['url'], outcome.get('attempts'),
+                    outcome.get('reason', '')))
+            answers[name] = bool(outcome.get('is_available'))
         state = {'project': params['project'], 'dir': params['project_dir'], 'docker_ready': ready,
-                 'changed': False, 'pending': False, 'services': addresses, 'answers': answers}
+                 'changed': False, 'pending': False, 'services': listed['services'], 'answers': answers}
         return {'changed': False, 'compose_out': state}
 
     def _absent(self, params, files, task_vars):

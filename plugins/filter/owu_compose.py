@@ -11,6 +11,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.numberone.owu.plugins.module_utils import _engine
 from ansible_collections.numberone.owu.plugins.plugin_utils import _compose
 from ansible_collections.numberone.owu.plugins.plugin_utils._data import plain as _plain
 
@@ -26,7 +27,7 @@ def owu_compose_project(services, project, role, network, engine_version=''):
 
 def owu_compose_addresses(services, containers, network):
     """Each service's container, state, address and URL (see owu_compose_addresses.yml)."""
-    return _compose.addresses(_plain(services), _plain(containers), to_native(network))
+    return _engine.addresses(_plain(services), _plain(containers), to_native(network))
 
 
 class FilterModule:

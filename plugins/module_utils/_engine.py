@@ -5,8 +5,9 @@
 
 # PRIVATE: internal to the numberone.owu collection; not a public API.
 
-"""What the host's Docker Engine can do, shared by the controller (plugin_utils/_compose.py renders
-the compose files) and the host (modules/compose_host.py picks the file its engine takes)."""
+"""What the host's Docker Engine can do and where its services answer, shared by the controller
+(plugin_utils/_compose.py renders the compose files; the owu_compose_addresses filter) and the host
+(modules/compose_host.py picks the file its engine takes and finds each service's address)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -25,3 +26,29 @@ def supports_start_interval(engine_version):
     no."""
     match = _ENGINE_MAJOR_RE.match(str(engine_version or '').strip())
     return bool(match) and int(match.group(1)) >= 25
+
+
+def addresses(services, containers, network):
+    """Where each service answers, from the project's running containers.
+
+    ``containers`` is Docker's container list (``docker_host_info`` with ``verbose_output``: each
+    item has ``Names``, ``State``, ``NetworkSettings.Networks``, ``Ports``). Returns ``{service:
+    {'container': name, 'running': bool, 'ip': address on the network or '', 'url':
+    'http://<ip>:<port>' or ''}}`` for every described service.
+    """
+    by_name = {}
+    for item in containers or []:
+        for cname in item.get('Names') or []:
+            by_name[cname.lstrip('/')] = item
+    out = {}
+    for desc in services:
+        name = desc['name']
+        container = desc.get('container_name') or name
+        item = by_name.get(container) or {}
+        running = item.get('State') == 'running'
+        nets = ((item.get('NetworkSettings') or {}).get('Networks') or {})
+        ip = ((nets.get(network) or {}).get('IPAddress') or '') if running else ''
+        port = desc.get('port')
+        url = 'http://%s:%s' % (ip, int(port)) if (ip and port) else ''
+        out[name] = {'container': container, 'running': running, 'ip': ip, 'url': url}
+    return out

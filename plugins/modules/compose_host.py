@@ -25,27 +25,43 @@ description:
     the directory (0750), C(compose.yaml) (0644) and C(compose.override.yaml) (0600, the secret
     environment) or removes the latter when no service has a secret. All of that in one process,
     so a project that needs nothing costs one round trip.
-  - V(step=status) lists the project's containers (the Docker API's container list).
+  - V(step=status) lists the project's containers, works out where each of O(services) answers
+    and asks each O(health) check over HTTP (waiting for it with O(wait)), in the same process.
   - V(step=probe) says whether the engine's socket and the project's C(compose.yaml) exist.
   - V(step=remove) removes the named containers (any owner) and the project's directory.
+  - V(step=inspect) reads every container that carries the label O(label) (all projects of the
+    collection; day-2 tasks) - its C(docker inspect), the label's value and its address on
+    O(network) - in one round trip.
   - Nothing talks to the engine when its socket is missing (check mode on a fresh host); the files
     are still compared, so C(--check --diff) shows them.
 options:
   step:
     description: What to do (see the description).
     type: str
-    choices: [prepare, status, probe, remove]
+    choices: [prepare, status, probe, remove, inspect]
     required: true
   project:
-    description: The Compose project's name.
+    description: The Compose project's name (every step but V(inspect)).
     type: str
-    required: true
   project_dir:
-    description: The project's directory, C(compose.yaml) and C(compose.override.yaml) in it.
+    description:
+      - The project's directory, C(compose.yaml) and C(compose.override.yaml) in it (every step
+        but V(inspect)).
     type: path
-    required: true
+  label:
+    description: The label whose containers V(step=inspect) reads.
+    type: str
+    default: com.numberone.owu.role
+  tolerate_down:
+    description:
+      - With V(step=inspect), an engine whose socket exists but does not answer is reported
+        (RV(can_talk_to_docker=false)) instead of failing the task.
+    type: bool
+    default: false
   network:
-    description: The site network every service joins (V(step=prepare)).
+    description:
+      - The site network every service joins (V(step=prepare)); with V(step=inspect), the network
+        whose addresses RV(ips) gives.
     type: str
   role:
     description: Value of the C(com.numberone.owu.role) label of the volumes the module creates.
@@ -73,6 +89,36 @@ options:
   override:
     description: Text of C(compose.override.yaml); unset removes the file (V(step=prepare)).
     type: str
+  services:
+    description:
+      - With V(step=status), each service's C(name), C(container_name) and C(port) (the port it
+        answers on inside the network).
+    type: list
+    elements: dict
+    default: []
+  health:
+    description:
+      - With V(step=status), the HTTP checks - C(service), C(path), C(status_code), C(json_field),
+        C(json_value) - of the services that have one (the service's C(http_health)).
+    type: list
+    elements: dict
+    default: []
+  health_headers:
+    description: Service name -> the request headers of its check (they may carry an API key).
+    type: dict
+    default: {}
+  wait:
+    description: Ask each check again every O(delay) seconds, up to O(retries) more times, until it passes.
+    type: bool
+    default: false
+  retries:
+    description: More tries of each check with O(wait).
+    type: int
+    default: 60
+  delay:
+    description: Seconds between the tries.
+    type: float
+    default: 2
   docker_host:
     description: The engine's address.
     type: str
@@ -130,11 +176,32 @@ removed:
   returned: step=prepare or step=remove
   type: list
   elements: str
-containers:
-  description: The Docker API's list of the project's containers.
+services:
+  description: Service -> its container, running, ip and url (empty when it does not run on O(network)).
   returned: step=status
-  type: list
-  elements: dict
+  type: dict
+answers:
+  description: Service -> the outcome of its check (is_available, status, reason, attempts).
+  returned: step=status
+  type: dict
+containers:
+  description:
+    - V(step=status) - the Docker API's list of the project's containers.
+    - V(step=inspect) - container name -> its C(docker inspect).
+  returned: step=status or step=inspect
+  type: raw
+roles:
+  description: Container name -> the value of its O(label).
+  returned: step=inspect
+  type: dict
+ips:
+  description: Container name -> its address on O(network) (empty when it is not on it or not running).
+  returned: step=inspect
+  type: dict
+can_talk_to_docker:
+  description: Whether the engine answered.
+  returned: step=inspect
+  type: bool
 compose_exists:
   description: Whether the project's C(compose.yaml) exists.
   returned: step=probe
@@ -148,7 +215,8 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
-from ansible_collections.numberone.owu.plugins.module_utils._engine import supports_start_interval
+from ansible_collections.numberone.owu.plugins.module_utils._engine import addresses, supports_start_interval
+from ansible_collections.numberone.owu.plugins.module_utils._health import run as check_health
 
 try:
     import docker
@@ -319,9 +387,47 @@ class Host(object):
         return result
 
     def status(self):
+        params = self.module.params
+        listed = []
+        if self.api is not None:
+            listed = self._containers({'label': '%s=%s' % (PROJECT_LABEL, params['project'])})
+        where = addresses(params['services'], listed, params['network'] or '')
+        answers = {}
+        for check in params['health']:
+            name = check.get('service')
+            url = (where.get(name) or {}).get('url')
+            if not url:
+                continue
+            answers[name] = self._ask(url + (check.get('path') or '/'), check, params['health_headers'].get(name) or {})
+        return {'containers': listed, 'services': where, 'answers': answers}
+
+    def _ask(self, url, check, headers):
+        params = self.module.params
+        result = check_health({
+            'url': url, 'method': 'GET', 'headers': headers, 'timeout': 5, 'validate_certs': True, 'use_proxy': False,
+            'status_code': check.get('status_code') or [200], 'json_field': check.get('json_field'),
+            'json_value': check.get('json_value'), 'body_contains': None, 'wait': params['wait'],
+            'retries': params['retries'], 'delay': params['delay'], 'ollama': False})
+        result.pop('json', None)
+        return result
+
+    def inspect(self):
+        params = self.module.params
+        out = {'containers': {}, 'roles': {}, 'ips': {}, 'can_talk_to_docker': self.api is not None}
         if self.api is None:
-            return {'containers': []}
-        return {'containers': self._containers({'label': '%s=%s' % (PROJECT_LABEL, self.module.params['project'])})}
+            return out
+        for item in self._containers({'label': params['label']}):
+            name = (item.get('Names') or ['/'])[0].lstrip('/')
+            try:
+                info = self.api.inspect_container(item['Id'])
+            except NotFound:  # removed since it was listed
+                continue
+            labels = (info.get('Config') or {}).get('Labels') or {}
+            nets = (info.get('NetworkSettings') or {}).get('Networks') or {}
+            out['containers'][name] = info
+            out['roles'][name] = labels.get(params['label'], '')
+            out['ips'][name] = (nets.get(params['network'] or '') or {}).get('IPAddress') or ''
+        return out
 
     def probe(self):
         return {'compose_exists': os.path.exists(os.path.join(self.module.params['project_dir'], COMPOSE_FILE))}
@@ -340,9 +446,17 @@ class Host(object):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            step=dict(type='str', required=True, choices=['prepare', 'status', 'probe', 'remove']),
-            project=dict(type='str', required=True),
-            project_dir=dict(type='path', required=True),
+            step=dict(type='str', required=True, choices=['prepare', 'status', 'probe', 'remove', 'inspect']),
+            project=dict(type='str'),
+            project_dir=dict(type='path'),
+            label=dict(type='str', default=ROLE_LABEL),
+            tolerate_down=dict(type='bool', default=False),
+            services=dict(type='list', elements='dict', default=[]),
+            health=dict(type='list', elements='dict', default=[]),
+            health_headers=dict(type='dict', default={}, no_log=True),
+            wait=dict(type='bool', default=False),
+            retries=dict(type='int', default=60),
+            delay=dict(type='float', default=2),
             network=dict(type='str'),
             role=dict(type='str'),
             volumes=dict(type='list', elements='str', default=[]),
@@ -352,7 +466,10 @@ def main():
             override=dict(type='str', no_log=True),
             docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
         ),
-        required_if=[('step', 'prepare', ('network',))],
+        required_if=[('step', 'prepare', ('project', 'project_dir', 'network')),
+                     ('step', 'status', ('project', 'project_dir')),
+                     ('step', 'probe', ('project', 'project_dir')),
+                     ('step', 'remove', ('project', 'project_dir'))],
         supports_check_mode=True,
     )
     params = module.params
@@ -364,12 +481,15 @@ def main():
         try:
             api = docker.APIClient(base_url=params['docker_host'], version='auto', timeout=120)
         except DockerException as exc:
+            if params['step'] == 'inspect' and params['tolerate_down']:
+                module.exit_json(changed=False, docker_ready=ready, can_talk_to_docker=False, containers={},
+                                 roles={}, ips={}, msg='the Docker engine does not answer: %s' % to_native(exc))
             module.fail_json(msg='the Docker engine at %s does not answer: %s' % (params['docker_host'], to_native(exc)))
     host = Host(module, api)
     try:
         result = getattr(host, params['step'])()
     except DockerException as exc:
-        module.fail_json(msg='project %s, step %s: %s' % (params['project'], params['step'], to_native(exc)))
+        module.fail_json(msg='project %s, step %s: %s' % (params['project'] or '-', params['step'], to_native(exc)))
     module.exit_json(changed=host.changed, docker_ready=ready, **result)
 
 

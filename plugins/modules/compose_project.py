@@ -26,8 +26,9 @@ description:
     named volumes (declared C(external), so C(docker compose down -v) never deletes data) and
     removes containers of the services' names that the project does not own, in one round trip;
     M(community.docker.docker_compose_v2) applies the project (C(up --wait), orphans removed,
-    images pulled only when missing); the project's containers are read and each service with an
-    C(http_health) is asked with M(numberone.owu.service_health) until it answers.
+    images pulled only when missing); then, in one more round trip, the project's containers are
+    read and each service with an C(http_health) is asked until it answers (the checks of
+    M(numberone.owu.service_health)).
   - Returns RV(compose_out) (project, dir, docker_ready, changed, pending, services with their
     container, ip and url, answers) and RV(volumes) (volume -> its directory on the host).
   - No secret reaches the result; the secret file's text travels as a C(no_log) option.

@@ -344,29 +344,3 @@ def build(project, role, services, network, engine_version=None):
         compose['volumes'] = {v: {'external': True, 'name': v} for v in volumes}
     override = {'services': _escape(secrets)} if secrets else None
     return {'compose': compose, 'override': override, 'volumes': volumes, 'containers': containers}
-
-
-def addresses(services, containers, network):
-    """Where each service answers, from the project's running containers.
-
-    ``containers`` is Docker's container list (``docker_host_info`` with ``verbose_output``: each
-    item has ``Names``, ``State``, ``NetworkSettings.Networks``, ``Ports``). Returns ``{service:
-    {'container': name, 'running': bool, 'ip': address on the network or '', 'url':
-    'http://<ip>:<port>' or ''}}`` for every described service.
-    """
-    by_name = {}
-    for item in containers or []:
-        for cname in item.get('Names') or []:
-            by_name[cname.lstrip('/')] = item
-    out = {}
-    for desc in services:
-        name = desc['name']
-        container = desc.get('container_name') or name
-        item = by_name.get(container) or {}
-        running = item.get('State') == 'running'
-        nets = ((item.get('NetworkSettings') or {}).get('Networks') or {})
-        ip = ((nets.get(network) or {}).get('IPAddress') or '') if running else ''
-        port = desc.get('port')
-        url = 'http://%s:%s' % (ip, int(port)) if (ip and port) else ''
-        out[name] = {'container': container, 'running': running, 'ip': ip, 'url': url}
-    return out

@@ -14,7 +14,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import socket
 import stat
+
+from scripted_http import Reply, ScriptedServer  # tests/unit is on sys.path (conftest.py)
 
 from ansible_collections.numberone.owu.plugins.modules import compose_host
 
@@ -116,3 +119,61 @@ def test_foreign_containers_are_those_of_the_same_name_outside_the_project():
     assert compose_host.foreign([mine, unrelated], ['qdrant'], 'owu-qdrant') == []
     assert compose_host.foreign([legacy, unrelated], ['qdrant'], 'owu-qdrant') == ['qdrant']
     assert compose_host.foreign([_container('qdrant', 'other')], ['qdrant'], 'owu-qdrant') == ['qdrant']
+
+
+def _dead_socket(tmp_path):
+    """A unix socket file with nothing listening: an engine that is installed but stopped."""
+    path = str(tmp_path / 'dead.sock')
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(path)
+    sock.close()
+    return 'unix://' + path
+
+
+def test_inspect_reports_an_engine_that_does_not_answer_only_when_told_to(run_module, tmp_path):
+    args = {'step': 'inspect', 'network': 'owu', 'docker_host': _dead_socket(tmp_path)}
+    tolerated = run_module(compose_host.main, dict(args, tolerate_down=True))
+    assert not tolerated.get('failed') and tolerated['can_talk_to_docker'] is False
+    assert tolerated['docker_ready'] and tolerated['containers'] == {}
+    failed = run_module(compose_host.main, args)
+    assert failed['failed'] and 'does not answer' in failed['msg']
+
+
+def test_inspect_without_an_engine_finds_nothing(run_module, tmp_path):
+    result = run_module(compose_host.main, {'step': 'inspect', 'docker_host': 'unix://%s' % (tmp_path / 'none.sock')})
+    assert not result.get('failed') and result['can_talk_to_docker'] is False and result['containers'] == {}
+
+
+def test_every_step_but_inspect_needs_the_project(run_module, tmp_path):
+    for step in ('prepare', 'status', 'probe', 'remove'):
+        assert run_module(compose_host.main, {'step': step, 'network': 'owu'})['failed'], step
+
+
+class _Module(object):
+    """What Host._ask reads of AnsibleModule."""
+    check_mode = False
+
+    def __init__(self, **params):
+        self.params = dict({'wait': True, 'retries': 3, 'delay': 0}, **params)
+
+
+def test_a_health_check_waits_until_the_service_answers_with_its_headers():
+    with ScriptedServer() as server:
+        server.routes[('GET', '/readyz')] = [Reply(503, b'starting'), Reply(200, {'status': 'ok'})]
+        host = compose_host.Host(_Module(), None)
+        got = host._ask(server.url + '/readyz', {'json_field': 'status', 'json_value': 'ok'}, {'api-key': 'k'})
+        assert got['is_available'] and got['attempts'] == 2 and 'json' not in got
+        assert {k.lower(): v for k, v in server.requests[-1]['headers'].items()}.get('api-key') == 'k'
+        server.routes[('GET', '/down')] = [Reply(503, b'no')]
+        down = compose_host.Host(_Module(retries=1), None)._ask(server.url + '/down', {}, {})
+        assert not down['is_available'] and down['attempts'] == 2 and '503' in down['reason']
+
+
+def test_status_without_an_engine_has_no_address_and_asks_nothing(run_module, tmp_path):
+    result = run_module(compose_host.main, {
+        'step': 'status', 'project': 'owu-demo', 'project_dir': str(tmp_path), 'network': 'owu',
+        'services': [{'name': 'qdrant', 'container_name': 'qdrant', 'port': 6333}],
+        'health': [{'service': 'qdrant', 'path': '/readyz'}], 'health_headers': {'qdrant': {'api-key': 's3cret-key'}},
+        'docker_host': 'unix://%s' % (tmp_path / 'none.sock')})
+    assert result['services'] == {'qdrant': {'container': 'qdrant', 'running': False, 'ip': '', 'url': ''}}
+    assert result['answers'] == {} and 's3cret-key' not in repr(result)

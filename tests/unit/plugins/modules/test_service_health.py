@@ -17,6 +17,7 @@ import pytest
 from scripted_http import Reply, closed_port_url  # tests/unit is on sys.path (conftest.py)
 
 
+from ansible_collections.numberone.owu.plugins.module_utils import _health
 from ansible_collections.numberone.owu.plugins.modules import service_health
 
 
@@ -24,7 +25,7 @@ from ansible_collections.numberone.owu.plugins.modules import service_health
 # (the same small server is in tests/unit/plugins/module_utils/test_api.py and
 # test_ollama_model.py; each test file stays self-contained)
 
-MISSING = service_health._MISSING
+MISSING = _health._MISSING
 
 
 # ---------------------------------------------------------------- pure functions
@@ -41,7 +42,7 @@ MISSING = service_health._MISSING
     ({}, 'status', MISSING),
 ])
 def test_lookup_field(data, path, expected):
-    assert service_health.lookup_field(data, path) is expected or service_health.lookup_field(data, path) == expected
+    assert _health.lookup_field(data, path) is expected or _health.lookup_field(data, path) == expected
 
 
 @pytest.mark.parametrize('actual, expected, match', [
@@ -62,7 +63,7 @@ def test_lookup_field(data, path, expected):
     (2, 3, False),
 ])
 def test_value_matches(actual, expected, match):
-    assert service_health.value_matches(actual, expected) is match
+    assert _health.value_matches(actual, expected) is match
 
 
 @pytest.mark.parametrize('body, content_type, expected', [
@@ -73,7 +74,7 @@ def test_value_matches(actual, expected, match):
     (b'', 'application/json', MISSING),
 ])
 def test_parse_json_body(body, content_type, expected):
-    parsed = service_health.parse_json_body(body, content_type)
+    parsed = _health.parse_json_body(body, content_type)
     assert parsed is expected or parsed == expected
 
 
@@ -97,7 +98,7 @@ def test_evaluate(kwargs, ok, reason):
     call = dict(status=200, body=b'{"status": true, "empty": "", "count": 0}', content_type='application/json',
                 expected_status=[200])
     call.update(kwargs)
-    result_ok, result_reason, dummy = service_health.evaluate(**call)
+    result_ok, result_reason, dummy = _health.evaluate(**call)
     assert (result_ok, result_reason) == (ok, reason)
 
 
@@ -109,7 +110,7 @@ def test_summarize_ps():
         {'name': 'odd', 'size': None},
         'junk',
     ]}
-    loaded, cpu = service_health.summarize_ps(ps)
+    loaded, cpu = _health.summarize_ps(ps)
     assert loaded == [
         {'name': 'llama3.1:8b', 'size': 6654289920, 'size_vram': 6654289920, 'on_gpu_percent': 100},
         {'name': 'qwen2.5:32b', 'size': 200, 'size_vram': 50, 'on_gpu_percent': 25},
@@ -117,7 +118,7 @@ def test_summarize_ps():
         {'name': 'odd', 'size': 0, 'size_vram': 0, 'on_gpu_percent': 0},
     ]
     assert cpu == ['phi3:mini', 'odd']
-    assert service_health.summarize_ps({}) == ([], [])
+    assert _health.summarize_ps({}) == ([], [])
 
 
 # ---------------------------------------------------------------- whole module

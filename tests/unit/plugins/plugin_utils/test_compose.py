@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.numberone.owu.plugins.module_utils import _engine
 from ansible_collections.numberone.owu.plugins.plugin_utils import _compose as compose
 
 QDRANT = {
@@ -130,13 +131,13 @@ def _container(name, state='running', ip='172.18.0.5', network='owu', labels=Non
 
 def test_addresses_from_the_running_containers():
     services = [QDRANT, {'name': 'side', 'image': 'x:1'}, {'name': 'gone', 'image': 'y:1', 'port': 80}]
-    got = compose.addresses(services, [_container('qdrant'), _container('side', ip='172.18.0.6')], 'owu')
+    got = _engine.addresses(services, [_container('qdrant'), _container('side', ip='172.18.0.6')], 'owu')
     assert got['qdrant'] == {'container': 'qdrant', 'running': True, 'ip': '172.18.0.5', 'url': 'http://172.18.0.5:6333'}
     assert got['side']['url'] == '' and got['side']['ip'] == '172.18.0.6'  # no port: no URL
     assert got['gone'] == {'container': 'gone', 'running': False, 'ip': '', 'url': ''}
-    stopped = compose.addresses([QDRANT], [_container('qdrant', state='exited')], 'owu')
+    stopped = _engine.addresses([QDRANT], [_container('qdrant', state='exited')], 'owu')
     assert stopped['qdrant']['running'] is False and stopped['qdrant']['url'] == ''
-    other_net = compose.addresses([QDRANT], [_container('qdrant', network='bridge')], 'owu')
+    other_net = _engine.addresses([QDRANT], [_container('qdrant', network='bridge')], 'owu')
     assert other_net['qdrant']['url'] == ''
 
 
@@ -145,7 +146,7 @@ def test_addresses_from_the_running_containers():
     ('20.10.24+dfsg1', False), ('', False), (None, False), ('unknown', False),
 ])
 def test_start_interval_needs_engine_25(version, expected):
-    assert compose.supports_start_interval(version) is expected
+    assert _engine.supports_start_interval(version) is expected
 
 
 def test_start_interval_is_added_on_engine_25_and_dropped_before():
