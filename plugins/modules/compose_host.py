@@ -198,6 +198,16 @@ ips:
   description: Container name -> its address on O(network) (empty when it is not on it or not running).
   returned: step=inspect
   type: dict
+env:
+  description: Container name -> its environment as a dict (holds the services' keys; use C(no_log)).
+  returned: step=inspect
+  type: dict
+ports:
+  description:
+    - Container name -> the port its service answers on inside the network - the runtime's
+      C(com.numberone.owu.port) label, else its own C(PORT) or C(OLLAMA_HOST) setting; empty if none.
+  returned: step=inspect
+  type: dict
 can_talk_to_docker:
   description: Whether the engine answered.
   returned: step=inspect
@@ -229,6 +239,7 @@ except ImportError as exc:  # pragma: no cover - depends on the host
 
 PROJECT_LABEL = 'com.docker.compose.project'
 ROLE_LABEL = 'com.numberone.owu.role'
+PORT_LABEL = 'com.numberone.owu.port'
 COMPOSE_FILE = 'compose.yaml'
 OVERRIDE_FILE = 'compose.override.yaml'
 
@@ -251,6 +262,22 @@ def foreign(items, names, project):
             if cname in names and cname not in out:
                 out.append(cname)
     return sorted(out)
+
+
+def environment(info):
+    """A container's environment (``docker inspect``'s Config.Env) as a dict."""
+    out = {}
+    for pair in (info.get('Config') or {}).get('Env') or []:
+        key, _sep, value = pair.partition('=')
+        out[key] = value
+    return out
+
+
+def service_port(labels, env):
+    """The port a container's service answers on inside the network: the runtime's port label, else
+    its own PORT or OLLAMA_HOST setting (a container the runtime did not create); '' if none."""
+    port = labels.get(PORT_LABEL) or env.get('PORT') or (env.get('OLLAMA_HOST') or '').rpartition(':')[2]
+    return str(port or '')
 
 
 def _read(path):
@@ -413,7 +440,7 @@ class Host(object):
 
     def inspect(self):
         params = self.module.params
-        out = {'containers': {}, 'roles': {}, 'ips': {}, 'can_talk_to_docker': self.api is not None}
+        out = {'containers': {}, 'roles': {}, 'ips': {}, 'env': {}, 'ports': {}, 'can_talk_to_docker': self.api is not None}
         if self.api is None:
             return out
         for item in self._containers({'label': params['label']}):
@@ -424,9 +451,12 @@ class Host(object):
                 continue
             labels = (info.get('Config') or {}).get('Labels') or {}
             nets = (info.get('NetworkSettings') or {}).get('Networks') or {}
+            env = environment(info)
             out['containers'][name] = info
             out['roles'][name] = labels.get(params['label'], '')
             out['ips'][name] = (nets.get(params['network'] or '') or {}).get('IPAddress') or ''
+            out['env'][name] = env
+            out['ports'][name] = service_port(labels, env)
         return out
 
     def probe(self):
@@ -483,7 +513,7 @@ def main():
         except DockerException as exc:
             if params['step'] == 'inspect' and params['tolerate_down']:
                 module.exit_json(changed=False, docker_ready=ready, can_talk_to_docker=False, containers={},
-                                 roles={}, ips={}, msg='the Docker engine does not answer: %s' % to_native(exc))
+                                 roles={}, ips={}, env={}, ports={}, msg='the Docker engine does not answer: %s' % to_native(exc))
             module.fail_json(msg='the Docker engine at %s does not answer: %s' % (params['docker_host'], to_native(exc)))
     host = Host(module, api)
     try:

@@ -177,3 +177,13 @@ def test_status_without_an_engine_has_no_address_and_asks_nothing(run_module, tm
         'docker_host': 'unix://%s' % (tmp_path / 'none.sock')})
     assert result['services'] == {'qdrant': {'container': 'qdrant', 'running': False, 'ip': '', 'url': ''}}
     assert result['answers'] == {} and 's3cret-key' not in repr(result)
+
+
+def test_environment_and_port_of_a_container():
+    info = {'Config': {'Env': ['A=1', 'URL=http://x/?a=b', 'EMPTY=', 'BARE']}}
+    assert compose_host.environment(info) == {'A': '1', 'URL': 'http://x/?a=b', 'EMPTY': '', 'BARE': ''}
+    assert compose_host.environment({}) == {}
+    assert compose_host.service_port({'com.numberone.owu.port': '6333'}, {'PORT': '1'}) == '6333'
+    assert compose_host.service_port({}, {'PORT': '8080'}) == '8080'
+    assert compose_host.service_port({}, {'OLLAMA_HOST': '0.0.0.0:11435'}) == '11435'
+    assert compose_host.service_port({}, {}) == ''
