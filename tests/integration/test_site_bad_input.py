@@ -209,6 +209,22 @@ def test_site_end_with_the_docker_daemon_stopped(tmp_path, run_playbook, dead_do
     assert not (tmp_path / 'state' / 'deploy.lock').exists()
 
 
+def test_an_app_host_uses_the_data_hosts_inventory_keys(tmp_path, run_playbook):
+    """Keys the data host's inventory sets are never written to the secret store: the topology step
+    must still connect a separate app host to that host's Qdrant and Langfuse (it used to find no
+    key file and leave Open WebUI and the filters without them)."""
+    data = _host(owu_internal_address='127.0.0.1', qdrant_api_key='inventory-qdrant-key-0123',
+                 langfuse_stack_public_key='pk-lf-inventory-1', langfuse_stack_secret_key='sk-lf-inventory-1')
+    result, report, failed = _run(tmp_path, run_playbook, _inventory(
+        gpu={'a1': _host()}, app={'a1': {}}, data={'d1': data},
+        group_vars={'owu_secrets_dir': str(tmp_path / 'secrets')}), *_topology_only(tmp_path))
+    assert result.returncode == 0 and not failed, (failed, result.stdout[-3000:])
+    said = [task['hosts']['a1']['msg'] for play in report['plays'] for task in play['tasks']
+            if task['task']['name'].endswith('Say which data services this host uses') and 'a1' in task['hosts']]
+    assert said == ['Qdrant: http://127.0.0.1:6333; Langfuse: http://127.0.0.1:3001'], said
+    assert not (tmp_path / 'secrets').exists() or not any((tmp_path / 'secrets').rglob('*key*'))
+
+
 # One bad value per role (several for the roles the issue named): site.yml --check on one local
 # host in every service group must stop in the first play, in the named role's `check` entry point,
 # with a message that names the variable, before the lock and with nothing changed on any host.
