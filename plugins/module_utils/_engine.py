@@ -17,6 +17,13 @@ import re
 
 _ENGINE_MAJOR_RE = re.compile(r'^v?([0-9]+)[.]')
 
+# The label every container of the collection carries (status, backup and restore look for it).
+ROLE_LABEL = 'com.numberone.owu.role'
+# The port a service answers on inside the network (operations' backup, restore and status read it).
+PORT_LABEL = 'com.numberone.owu.port'
+# The label Compose puts on the containers of a project.
+PROJECT_LABEL = 'com.docker.compose.project'
+
 
 def supports_start_interval(engine_version):
     """Whether the Docker Engine ``engine_version`` (its ServerVersion, e.g. ``26.1.5+dfsg1``) takes

@@ -225,7 +225,13 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
-from ansible_collections.numberone.owu.plugins.module_utils._engine import addresses, supports_start_interval
+from ansible_collections.numberone.owu.plugins.module_utils._engine import (
+    PORT_LABEL,
+    PROJECT_LABEL,
+    ROLE_LABEL,
+    addresses,
+    supports_start_interval,
+)
 from ansible_collections.numberone.owu.plugins.module_utils._health import run as check_health
 
 try:
@@ -237,9 +243,6 @@ except ImportError as exc:  # pragma: no cover - depends on the host
     HAS_DOCKER = False
     DOCKER_IMPORT_ERROR = exc
 
-PROJECT_LABEL = 'com.docker.compose.project'
-ROLE_LABEL = 'com.numberone.owu.role'
-PORT_LABEL = 'com.numberone.owu.port'
 COMPOSE_FILE = 'compose.yaml'
 OVERRIDE_FILE = 'compose.override.yaml'
 

@@ -54,15 +54,9 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.numberone.owu.plugins.module_utils._engine import supports_start_interval
+from ansible_collections.numberone.owu.plugins.module_utils._engine import PORT_LABEL, ROLE_LABEL, supports_start_interval
 
-# The label every container of the collection carries (status, backup and restore look for it).
-ROLE_LABEL = 'com.numberone.owu.role'
 CONFIG_HASH_LABEL = 'com.numberone.owu.config-hash'
-# The port a service answers on inside the network (operations' backup, restore and status read it).
-PORT_LABEL = 'com.numberone.owu.port'
-# The label Compose puts on the containers of a project.
-PROJECT_LABEL = 'com.docker.compose.project'
 
 _NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_.-]*$')
 _PROJECT_RE = re.compile(r'^[a-z0-9][a-z0-9_-]*$')
