@@ -238,6 +238,8 @@ ROLE_CASES = [
     ('ollama', {'ollama_data_path': 'models'}, 'ollama_data_path'),
     ('qdrant', {'qdrant_version': 'latest'}, 'qdrant_version'),
     ('langfuse_stack', {'langfuse_stack_encryption_key': 'a' * 63}, 'langfuse_stack_encryption_key'),
+    ('langfuse_stack', {'langfuse_stack_web_digest': 'sha256:abc'}, 'langfuse_stack_web_digest'),
+    ('langfuse_stack', {'langfuse_stack_salt': 'short-salt'}, 'langfuse_stack_salt'),
     ('pipelines', {'pipelines_api_key': '0p3n-w3bu!'}, 'pipelines_api_key'),
     ('openwebui', {'openwebui_admin_email': 'admin'}, 'openwebui_admin_email'),
     # Ollama embeddings asked for, but no reachable Ollama plan has an embedding model (the wiring
