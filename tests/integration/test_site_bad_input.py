@@ -237,6 +237,7 @@ ROLE_CASES = [
     ('ollama', {'ollama_num_parallel': 0}, 'ollama_num_parallel'),
     ('ollama', {'ollama_data_path': 'models'}, 'ollama_data_path'),
     ('qdrant', {'qdrant_version': 'latest'}, 'qdrant_version'),
+    ('qdrant', {'qdrant_publish_addresses': ['127.0.0.1', '127.0.0.1']}, "repeated: ['127.0.0.1']"),
     ('langfuse_stack', {'langfuse_stack_encryption_key': 'a' * 63}, 'langfuse_stack_encryption_key'),
     ('langfuse_stack', {'langfuse_stack_web_digest': 'sha256:abc'}, 'langfuse_stack_web_digest'),
     ('langfuse_stack', {'langfuse_stack_salt': 'short-salt'}, 'langfuse_stack_salt'),
