@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Filters that describe a host's Ollama containers for the service runtime (docs:
-ollama_instances.yml, ollama_publish_addresses.yml, ollama_services.yml next to this file)."""
+ollama_instances.yml, ollama_publish_addresses.yml, ollama_services.yml, ollama_tuning_overrides.yml
+next to this file)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def ollama_publish_addresses(publish, address, extra):
     return _ollama_services.publish_addresses(to_native(publish), to_native(address), _plain(extra))
 
 
+def ollama_tuning_overrides(settings):
+    """The OLLAMA_* variables set explicitly (see ollama_tuning_overrides.yml)."""
+    settings = _plain(settings)
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('ollama_tuning_overrides: the settings must be a dict')
+    return _ollama_services.tuning_overrides(settings)
+
+
 def ollama_services(instances, image, environment, addresses, data_path, data_volume, restart, healthcheck):
     """Service descriptions of the Ollama containers (see ollama_services.yml)."""
     try:
@@ -46,4 +55,5 @@ class FilterModule:
             'ollama_instances': ollama_instances,
             'ollama_publish_addresses': ollama_publish_addresses,
             'ollama_services': ollama_services,
+            'ollama_tuning_overrides': ollama_tuning_overrides,
         }

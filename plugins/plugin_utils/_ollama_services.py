@@ -4,18 +4,21 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 # PRIVATE: internal to the numberone.owu collection (controller side, used by the
-# ollama_instances and ollama_services filters); not a public API.
+# ollama_instances, ollama_services and ollama_tuning_overrides filters); not a public API.
 
 """Ollama's containers as data: which instances a host runs (one for all its GPUs, one per GPU,
-or one for chosen GPUs) and their service descriptions for the service runtime
-(``plugins/plugin_utils/_compose.py``).
+or one for chosen GPUs), the OLLAMA_* settings the user set explicitly, and their service
+descriptions for the service runtime (``plugins/plugin_utils/_compose.py``).
 
-Pure data in, data out (no Ansible imports), so unit tests call it directly.
+Pure data in, data out (only Ansible's boolean parsing, for the same true/false words as the
+``bool`` filter), so unit tests call it directly.
 """
 
 from __future__ import annotations
 
 import re
+
+from ansible.module_utils.parsing.convert_bool import boolean
 
 # Ollama keeps its models (and its key pair) here inside the container.
 MODEL_DIR = '/root/.ollama'
@@ -26,6 +29,21 @@ _SERVICE_RE = re.compile(r'[^a-z0-9_-]+')
 
 class OllamaServicesError(ValueError):
     """Input the instance or service builder refuses."""
+
+
+def tuning_overrides(settings):
+    """The OLLAMA_* variables the user set explicitly, as strings: ``settings`` maps each variable
+    to its role variable's value; ``auto`` leaves it to the plan.
+    OLLAMA_FLASH_ATTENTION takes a boolean and becomes ``1`` or ``0``."""
+    out = {}
+    for name, value in settings.items():
+        if str(value) == 'auto':
+            continue
+        if name == 'OLLAMA_FLASH_ATTENTION':
+            out[name] = '1' if boolean(value, strict=False) else '0'
+        else:
+            out[name] = str(value)
+    return out
 
 
 def _index(gpu):

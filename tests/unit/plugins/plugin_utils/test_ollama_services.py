@@ -106,3 +106,14 @@ def test_rendered_through_the_runtime():
 def test_no_instance_is_refused():
     with pytest.raises(ollama.OllamaServicesError):
         _services([])
+
+
+def test_tuning_overrides_keep_what_is_not_auto_as_strings():
+    got = ollama.tuning_overrides({
+        'OLLAMA_KEEP_ALIVE': 'auto', 'OLLAMA_NUM_PARALLEL': 2, 'OLLAMA_MAX_LOADED_MODELS': 'auto',
+        'OLLAMA_FLASH_ATTENTION': 'yes', 'OLLAMA_KV_CACHE_TYPE': 'q8_0', 'OLLAMA_CONTEXT_LENGTH': 8192})
+    assert got == {'OLLAMA_NUM_PARALLEL': '2', 'OLLAMA_FLASH_ATTENTION': '1', 'OLLAMA_KV_CACHE_TYPE': 'q8_0',
+                   'OLLAMA_CONTEXT_LENGTH': '8192'}
+    assert ollama.tuning_overrides({'OLLAMA_FLASH_ATTENTION': False}) == {'OLLAMA_FLASH_ATTENTION': '0'}
+    assert ollama.tuning_overrides({'OLLAMA_FLASH_ATTENTION': 'off', 'OLLAMA_KEEP_ALIVE': '30m'}) == {
+        'OLLAMA_FLASH_ATTENTION': '0', 'OLLAMA_KEEP_ALIVE': '30m'}
