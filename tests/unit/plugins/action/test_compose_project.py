@@ -10,8 +10,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from unittest import mock
+
 import pytest
 import yaml
+
+from ansible.errors import AnsibleActionFail
 
 from ansible_collections.numberone.owu.plugins.action import compose_project
 from ansible_collections.numberone.owu.plugins.plugin_utils._compose import ComposeInputError
@@ -54,3 +58,119 @@ def test_a_refused_description_raises():
 def test_http_checks_in_service_order():
     other = {'name': 'side', 'image': 'x:1'}
     assert compose_project.http_checks([other, QDRANT]) == [('qdrant', {'path': '/readyz'})]
+
+
+# ----------------------------------------------------------------- the action's steps, round trip by round trip
+# The modules it runs on the host are scripted here; every Molecule scenario runs them for real.
+
+class _Task(object):
+    def __init__(self, args, check_mode=False, diff=False):
+        self.args = args
+        self.check_mode = check_mode
+        self.diff = diff
+        self.async_val = 0
+        self.action = 'numberone.owu.compose_project'
+
+
+def _action(args, answers, check_mode=False, diff=False):
+    """The action with its host modules scripted: ``answers`` maps a module name to a list of
+    results used in turn; ``calls`` records (module, args)."""
+    connection = mock.MagicMock()
+    connection._shell.tmpdir = None
+    action = compose_project.ActionModule(_Task(args, check_mode, diff), connection, mock.MagicMock(),
+                                          mock.MagicMock(), mock.MagicMock())
+    calls = []
+
+    def execute(module_name, module_args, task_vars):
+        calls.append((module_name, module_args))
+        return answers[module_name].pop(0)
+
+    action._execute_module = execute
+    action._remove_tmp_path = lambda path: None
+    return action, calls
+
+
+ARGS = {'project': 'owu-qdrant', 'role': 'qdrant', 'services': [QDRANT], 'network': 'owu',
+        'project_dir': '/opt/c/owu-qdrant'}
+TASK_VARS = {'ansible_parent_role_names': ['numberone.owu.qdrant']}
+HOST = 'numberone.owu.compose_host'
+UP = 'community.docker.docker_compose_v2'
+RUNNING = {'qdrant': {'container': 'qdrant', 'running': True, 'ip': '172.18.0.2', 'url': 'http://172.18.0.2:6333'}}
+
+
+def _prepared(**extra):
+    out = {'changed': False, 'docker_ready': True, 'files_changed': False, 'volumes': {'qdrant_storage': '/v'},
+           'removed': [], 'diff': {'before': 'a', 'after': 'a'}, 'engine_version': '26.1.5'}
+    out.update(extra)
+    return out
+
+
+def test_a_project_that_needs_nothing_is_three_round_trips():
+    action, calls = _action(ARGS, {
+        HOST: [_prepared(), {'docker_ready': True, 'services': RUNNING, 'answers': {'qdrant': {'is_available': True}}}],
+        UP: [{'changed': False}]})
+    result = action.run(task_vars=TASK_VARS)
+    assert [c[0] for c in calls] == [HOST, UP, HOST]
+    assert calls[0][1]['step'] == 'prepare' and 'k$$ey' in calls[0][1]['override']
+    assert calls[1][1] == {'project_src': '/opt/c/owu-qdrant', 'project_name': 'owu-qdrant', 'state': 'present',
+                           'pull': 'missing', 'remove_orphans': True, 'wait': True, 'wait_timeout': 600}
+    status = calls[2][1]
+    assert status['step'] == 'status' and status['health'] == [{'path': '/readyz', 'service': 'qdrant'}]
+    assert status['wait'] is True and status['services'] == [{'name': 'qdrant', 'container_name': 'qdrant', 'port': 6333}]
+    assert not result['changed'] and 'diff' not in result
+    assert result['compose_out']['services'] == RUNNING and result['compose_out']['answers'] == {'qdrant': True}
+    assert not result['compose_out']['changed'] and not result['compose_out']['pending']
+    assert 'k$ey' not in repr(result) and 'k$$ey' not in repr(result)
+
+
+def test_check_mode_on_a_fresh_host_shows_the_diff_and_applies_nothing():
+    action, calls = _action(ARGS, {
+        HOST: [_prepared(docker_ready=False, changed=True, files_changed=True, volumes={},
+                         diff={'before': '', 'after': 'new'}),
+               {'docker_ready': False, 'services': {}, 'answers': {}}]}, check_mode=True, diff=True)
+    result = action.run(task_vars=TASK_VARS)
+    assert [c[0] for c in calls] == [HOST, HOST] and calls[1][1]['wait'] is False
+    assert result['changed'] and result['diff'] == {'before': '', 'after': 'new'}
+    assert result['compose_out']['pending'] and result['compose_out']['changed']
+
+
+def test_without_an_engine_a_real_run_stops_before_compose():
+    action, calls = _action(ARGS, {HOST: [_prepared(docker_ready=False)]})
+    with pytest.raises(AnsibleActionFail, match='no Docker engine answers'):
+        action.run(task_vars=TASK_VARS)
+    assert [c[0] for c in calls] == [HOST]
+
+
+def test_a_service_that_does_not_answer_fails_the_task_naming_it():
+    action, _calls = _action(ARGS, {
+        HOST: [_prepared(), {'docker_ready': True, 'services': RUNNING,
+                             'answers': {'qdrant': {'is_available': False, 'attempts': 61, 'reason': 'HTTP 503'}}}],
+        UP: [{'changed': True}]})
+    with pytest.raises(AnsibleActionFail, match=r'service qdrant did not answer at http://172.18.0.2:6333 after 61 tries: HTTP 503'):
+        action.run(task_vars=TASK_VARS)
+
+
+def test_a_failing_module_becomes_the_task_result():
+    action, _calls = _action(ARGS, {HOST: [_prepared()], UP: [{'failed': True, 'msg': 'pull access denied'}]})
+    result = action.run(task_vars=TASK_VARS)
+    assert result['failed'] and result['msg'] == 'project owu-qdrant: %s: pull access denied' % UP
+
+
+def test_it_refuses_to_run_outside_a_role_and_refuses_bad_descriptions():
+    action, calls = _action(ARGS, {})
+    with pytest.raises(AnsibleActionFail, match='internal service runtime'):
+        action.run(task_vars={})
+    action, calls = _action(dict(ARGS, services=[dict(QDRANT, ports=[{'target': 'x'}])]), {})
+    with pytest.raises(AnsibleActionFail, match='project owu-qdrant'):
+        action.run(task_vars=TASK_VARS)
+    assert calls == []
+
+
+def test_absent_takes_the_project_down_then_removes_what_is_left():
+    action, calls = _action(dict(ARGS, step='absent'), {
+        HOST: [{'docker_ready': True, 'compose_exists': True, 'changed': False},
+               {'changed': True, 'removed': []}],
+        UP: [{'changed': True}]})
+    result = action.run(task_vars=TASK_VARS)
+    assert [(c[0], c[1].get('step', c[1].get('state'))) for c in calls] == [(HOST, 'probe'), (UP, 'absent'), (HOST, 'remove')]
+    assert result['changed'] and result['compose_out']['services'] == {}
