@@ -6,9 +6,11 @@
 """The collection's one service path in one task (docs: plugins/modules/compose_project.py).
 
 Renders a role's services (plugin_utils/_compose.py) as compose.yaml and compose.override.yaml on
-the controller, then on the host: numberone.owu.compose_host writes them and creates the network
-and volumes (one round trip), community.docker.docker_compose_v2 applies the project, compose_host
-lists its containers and waits for each service's HTTP health (the checks of service_health).
+the controller, then on the host: numberone.owu.compose_host writes them, creates the network
+and volumes and asks Compose's own config hashes whether ``up`` would change anything; when it
+would not, the same round trip lists the containers and waits for each service's HTTP health.
+Otherwise community.docker.docker_compose_v2 applies the project and compose_host lists its
+containers and waits for the health checks (the checks of service_health).
 """
 
 from __future__ import annotations
@@ -139,8 +141,9 @@ class ActionModule(ActionBase):
 
     def _apply(self, params, files, task_vars, prepare_only):
         check = self._task.check_mode
-        extra = {} if prepare_only else {'compose': files['compose'], 'override': files['override'],
-                                         'compose_before_engine_25': files['compose_before_engine_25']}
+        extra = {} if prepare_only else dict(self._status_args(params), decide=True, compose=files['compose'],
+                                             override=files['override'],
+                                             compose_before_engine_25=files['compose_before_engine_25'])
         host = self._host('prepare', params, task_vars, network=params['network'], role=params['role'],
                           volumes=files['volumes'], containers=list(files['containers'].values()), **extra)
         if not host['docker_ready'] and not check:
@@ -151,39 +154,52 @@ class ActionModule(ActionBase):
             out['diff'] = host['diff']
         if prepare_only:
             return out
+        # compose_host decided with Compose's own hashes whether `up` would change anything; when it
+        # would not, its answer already holds the status (one round trip for an unchanged project).
+        up_needed = host.get('up_needed', True)
         up_changed = False
-        if host['docker_ready'] and not check:
-            up = self._module('community.docker.docker_compose_v2', {
-                'project_src': params['project_dir'], 'project_name': params['project'], 'state': 'present',
-                'pull': 'missing', 'remove_orphans': True, 'wait': True, 'wait_timeout': params['wait_timeout'],
-            }, task_vars)
-            up_changed = bool(up.get('changed'))
-        status = self._status(params, task_vars, docker_ready=host['docker_ready'])
-        state = status['compose_out']
+        if not up_needed:
+            state = self._state(params, host, host['docker_ready'])
+        else:
+            if host['docker_ready'] and not check:
+                up = self._module('community.docker.docker_compose_v2', {
+                    'project_src': params['project_dir'], 'project_name': params['project'], 'state': 'present',
+                    'pull': 'missing', 'remove_orphans': True, 'wait': True, 'wait_timeout': params['wait_timeout'],
+                }, task_vars)
+                up_changed = bool(up.get('changed'))
+            elif host['docker_ready'] and check:
+                # Compose would create, re-create or start a container (compose_host said why).
+                up_changed = True
+            state = self._status(params, task_vars, docker_ready=host['docker_ready'])['compose_out']
         state['changed'] = bool(host['files_changed'] or up_changed)
         state['pending'] = bool(check and host['files_changed'])
         out['changed'] = bool(host['changed'] or up_changed)
         out['compose_out'] = state
+        if up_needed:
+            out['up_reason'] = host.get('up_reason', '')
         out['msg'] = '%s: %s; services %s. Inspect with `docker compose -p %s ps`.' % (
             params['project'],
             ('files would change (check mode): ' + params['project_dir']) if state['pending']
+            else ('would apply (check mode): %s' % host.get('up_reason', '')) if (check and up_changed)
             else ('containers created or re-created' if up_changed else 'unchanged'),
             ', '.join(state['services']), params['project'])
         return out
 
-    def _status(self, params, task_vars, docker_ready=None):
-        """Reads the containers and asks every http_health in one round trip (compose_host status)."""
+    def _status_args(self, params):
+        """compose_host's arguments that list the services and ask their HTTP health checks."""
         services = params['services']
         checks = http_checks(services)
-        listed = self._host('status', params, task_vars, network=params['network'],
-                            services=[{'name': d['name'], 'container_name': d.get('container_name') or d['name'],
-                                       'port': d.get('port')} for d in services],
-                            health=[dict((k, v) for k, v in check.items() if k != 'headers')
-                                    for check in (dict(c, service=n) for n, c in checks)],
-                            health_headers=dict((n, c['headers']) for n, c in checks if c.get('headers')),
-                            wait=not self._task.check_mode, retries=params['health_retries'],
-                            delay=params['health_delay'])
-        ready = listed['docker_ready'] if docker_ready is None else docker_ready
+        return {
+            'services': [{'name': d['name'], 'container_name': d.get('container_name') or d['name'],
+                          'port': d.get('port'), 'image': d['image']} for d in services],
+            'health': [dict((k, v) for k, v in check.items() if k != 'headers')
+                       for check in (dict(c, service=n) for n, c in checks)],
+            'health_headers': dict((n, c['headers']) for n, c in checks if c.get('headers')),
+            'wait': not self._task.check_mode, 'retries': params['health_retries'], 'delay': params['health_delay'],
+        }
+
+    def _state(self, params, listed, ready):
+        """compose_out from compose_host's status answer; a service that did not answer fails the task."""
         answers = {}
         for name, outcome in listed['answers'].items():
             if not (outcome.get('is_available') or self._task.check_mode):
@@ -191,9 +207,14 @@ class ActionModule(ActionBase):
                     params['project'], name, listed['services'][name]['url'], outcome.get('attempts'),
                     outcome.get('reason', '')))
             answers[name] = bool(outcome.get('is_available'))
-        state = {'project': params['project'], 'dir': params['project_dir'], 'docker_ready': ready,
-                 'changed': False, 'pending': False, 'services': listed['services'], 'answers': answers}
-        return {'changed': False, 'compose_out': state}
+        return {'project': params['project'], 'dir': params['project_dir'], 'docker_ready': ready,
+                'changed': False, 'pending': False, 'services': listed['services'], 'answers': answers}
+
+    def _status(self, params, task_vars, docker_ready=None):
+        """Reads the containers and asks every http_health in one round trip (compose_host status)."""
+        listed = self._host('status', params, task_vars, network=params['network'], **self._status_args(params))
+        ready = listed['docker_ready'] if docker_ready is None else docker_ready
+        return {'changed': False, 'compose_out': self._state(params, listed, ready)}
 
     def _absent(self, params, files, task_vars):
         probe = self._host('probe', params, task_vars)

@@ -25,6 +25,16 @@ description:
     the directory (0750), C(compose.yaml) (0644) and C(compose.override.yaml) (0600, the secret
     environment) or removes the latter when no service has a secret. All of that in one process,
     so a project that needs nothing costs one round trip.
+  - With O(decide) (what the runtime does before it applies a project), V(step=prepare) also works
+    out whether C(docker compose up --wait) would change anything, by Compose's own rules. When
+    nothing above changed, it asks Compose for each service's configuration hash
+    (C(docker compose config --hash '*'), the hash Compose puts on the containers it creates as
+    C(com.docker.compose.config-hash)) and compares it, the image the container was created from
+    (C(com.docker.compose.image)) with the image the reference names on the host now, and that
+    exactly one running, healthy container per service is on the network and no other container
+    belongs to the project. When all of that holds it returns RV(up_needed=false) and the
+    V(step=status) result in the same round trip; anything it cannot tell counts as a difference
+    (the runtime then applies the project with C(community.docker.docker_compose_v2)).
   - V(step=status) lists the project's containers, works out where each of O(services) answers
     and asks each O(health) check over HTTP (waiting for it with O(wait)), in the same process.
   - V(step=probe) says whether the engine's socket and the project's C(compose.yaml) exist.
@@ -89,10 +99,16 @@ options:
   override:
     description: Text of C(compose.override.yaml); unset removes the file (V(step=prepare)).
     type: str
+  decide:
+    description:
+      - With V(step=prepare), also decide whether Compose would change the project's containers
+        and, when it would not, return the V(step=status) result (see the description).
+    type: bool
+    default: false
   services:
     description:
-      - With V(step=status), each service's C(name), C(container_name) and C(port) (the port it
-        answers on inside the network).
+      - With V(step=status) or O(decide), each service's C(name), C(container_name), C(port) (the
+        port it answers on inside the network) and C(image) (its image reference; O(decide)).
     type: list
     elements: dict
     default: []
@@ -171,6 +187,16 @@ volumes:
   description: Each existing volume's directory on the host (the local driver's mount point).
   returned: step=prepare
   type: dict
+up_needed:
+  description:
+    - With O(decide), whether C(docker compose up) would create, re-create or start a container
+      (or cannot be ruled out); without O(decide), always true.
+  returned: step=prepare
+  type: bool
+up_reason:
+  description: Why RV(up_needed) is true (empty when it is not).
+  returned: step=prepare
+  type: str
 removed:
   description: Containers removed (or that would be).
   returned: step=prepare or step=remove
@@ -178,11 +204,11 @@ removed:
   elements: str
 services:
   description: Service -> its container, running, ip and url (empty when it does not run on O(network)).
-  returned: step=status
+  returned: step=status, or step=prepare when RV(up_needed) is false
   type: dict
 answers:
   description: Service -> the outcome of its check (is_available, status, reason, attempts).
-  returned: step=status
+  returned: step=status, or step=prepare when RV(up_needed) is false
   type: dict
 containers:
   description:
@@ -245,6 +271,11 @@ except ImportError as exc:  # pragma: no cover - depends on the host
 
 COMPOSE_FILE = 'compose.yaml'
 OVERRIDE_FILE = 'compose.override.yaml'
+# Labels Compose puts on the containers it creates (docker/compose pkg/api/labels.go).
+SERVICE_LABEL = 'com.docker.compose.service'
+CONFIG_HASH_LABEL = 'com.docker.compose.config-hash'
+IMAGE_LABEL = 'com.docker.compose.image'
+ONEOFF_LABEL = 'com.docker.compose.oneoff'
 
 
 def socket_exists(docker_host):
@@ -281,6 +312,61 @@ def service_port(labels, env):
     its own PORT or OLLAMA_HOST setting (a container the runtime did not create); '' if none."""
     port = labels.get(PORT_LABEL) or env.get('PORT') or (env.get('OLLAMA_HOST') or '').rpartition(':')[2]
     return str(port or '')
+
+
+def parse_hashes(text):
+    """``docker compose config --hash '*'`` output (``<service> <hash>`` per line) as a dict."""
+    out = {}
+    for line in (text or '').splitlines():
+        name, _sep, digest = line.strip().partition(' ')
+        if name and digest.strip():
+            out[name] = digest.strip()
+    return out
+
+
+def drift(hashes, infos, images, network):
+    """Why ``docker compose up --wait`` would change the project (a sentence), '' when it would not.
+
+    ``hashes``: service -> the hash Compose computes for its definition now; ``infos``: ``docker
+    inspect`` of every container of the project; ``images``: service -> the ID of the image its
+    reference names on the host now (None when it is not there: Compose would pull it); ``network``:
+    the network every service joins. Compose re-creates a container whose config-hash or image label
+    differs, starts a stopped one, creates a missing one and removes orphans (``remove_orphans``);
+    ``--wait`` waits for health. Anything unusual (a one-off container, two of one service) counts
+    as a difference: the caller then lets Compose decide."""
+    if not hashes:
+        return 'Compose reported no service'
+    seen = {}
+    for info in infos:
+        name = (info.get('Name') or '').lstrip('/')
+        labels = (info.get('Config') or {}).get('Labels') or {}
+        service = labels.get(SERVICE_LABEL)
+        if labels.get(ONEOFF_LABEL, 'False') != 'False':
+            return 'container %s is a one-off run of the project' % name
+        if service not in hashes:
+            return 'container %s is of no service in compose.yaml (an orphan)' % name
+        if service in seen:
+            return 'service %s has more than one container (%s, %s)' % (service, seen[service], name)
+        seen[service] = name
+        if labels.get(CONFIG_HASH_LABEL) != hashes[service]:
+            return 'service %s: container %s was created from another definition' % (service, name)
+        image = images.get(service)
+        if not image:
+            return 'service %s: its image is not on the host' % service
+        if (labels.get(IMAGE_LABEL) or info.get('Image')) != image:
+            return 'service %s: container %s runs another image than its reference names now' % (service, name)
+        state = info.get('State') or {}
+        if not state.get('Running') or state.get('Restarting') or state.get('Paused'):
+            return 'service %s: container %s is %s' % (service, name, state.get('Status') or 'not running')
+        health = (state.get('Health') or {}).get('Status')
+        if health not in (None, 'healthy'):
+            return 'service %s: container %s is %s' % (service, name, health)
+        if network not in ((info.get('NetworkSettings') or {}).get('Networks') or {}):
+            return 'service %s: container %s is not on network %s' % (service, name, network)
+    missing = sorted(set(hashes) - set(seen))
+    if missing:
+        return 'no container of service(s) %s' % ', '.join(missing)
+    return ''
 
 
 def _read(path):
@@ -414,7 +500,44 @@ class Host(object):
             compose = params['compose_before_engine_25']
         result['files_changed'], diff = self.write_files(compose, params['override'])
         result['diff'] = diff
+        result['up_needed'], result['up_reason'] = True, 'not asked (decide is false)'
+        if params['decide']:
+            result['up_reason'] = self.why_up()
+            result['up_needed'] = bool(result['up_reason'])
+            if not result['up_needed']:
+                result.update(self.status())
         return result
+
+    def why_up(self):
+        """Why the project needs ``docker compose up`` now; '' when Compose would change nothing."""
+        params = self.module.params
+        if self.api is None:
+            return 'no Docker engine answers'
+        if self.changed:
+            return 'its files, network, volumes or containers changed'
+        docker_cli = self.module.get_bin_path('docker')
+        if not docker_cli:
+            return 'no docker CLI on the host'
+        rc, out, err = self.module.run_command(
+            [docker_cli, 'compose', '--project-directory', params['project_dir'], '--project-name', params['project'],
+             'config', '--hash', '*'], cwd=params['project_dir'])
+        if rc != 0:
+            return 'docker compose config --hash failed: %s' % (err or out).strip()
+        hashes = parse_hashes(out)
+        infos = []
+        for item in self._containers({'label': '%s=%s' % (PROJECT_LABEL, params['project'])}):
+            try:
+                infos.append(self.api.inspect_container(item['Id']))
+            except NotFound:
+                return 'a container of the project went away while it was read'
+        images = {}
+        refs = dict((desc.get('name'), desc.get('image')) for desc in params['services'])
+        for service in hashes:
+            try:
+                images[service] = self.api.inspect_image(refs[service])['Id'] if refs.get(service) else None
+            except NotFound:
+                images[service] = None
+        return drift(hashes, infos, images, params['network'])
 
     def status(self):
         params = self.module.params
@@ -484,6 +607,7 @@ def main():
             project_dir=dict(type='path'),
             label=dict(type='str', default=ROLE_LABEL),
             tolerate_down=dict(type='bool', default=False),
+            decide=dict(type='bool', default=False),
             services=dict(type='list', elements='dict', default=[]),
             health=dict(type='list', elements='dict', default=[]),
             health_headers=dict(type='dict', default={}, no_log=True),

@@ -24,11 +24,18 @@ description:
     environment variables and commands only, C(compose.override.yaml) (mode 0600).
   - On the host, M(numberone.owu.compose_host) writes the files, creates the site network and the
     named volumes (declared C(external), so C(docker compose down -v) never deletes data) and
-    removes containers of the services' names that the project does not own, in one round trip;
-    M(community.docker.docker_compose_v2) applies the project (C(up --wait), orphans removed,
-    images pulled only when missing); then, in one more round trip, the project's containers are
-    read and each service with an C(http_health) is asked until it answers (the checks of
-    M(numberone.owu.service_health)).
+    removes containers of the services' names that the project does not own, in one round trip.
+    In the same round trip it asks Compose whether C(up) would change anything (Compose's own
+    configuration hash of each service against the C(com.docker.compose.config-hash) label of its
+    container, the image, one running and healthy container per service, no orphan). When it
+    would not, that round trip also reads the containers and waits for the HTTP health checks, and
+    the task is done. Otherwise M(community.docker.docker_compose_v2) applies the project
+    (C(up --wait), orphans removed, images pulled only when missing); then, in one more round
+    trip, the project's containers are read and each service with an C(http_health) is asked
+    until it answers (the checks of M(numberone.owu.service_health)).
+  - In check mode a project whose files stay the same but whose containers Compose would
+    create, re-create or start (a stopped container, a changed image) reports changed, with the
+    reason in RV(up_reason).
   - Returns RV(compose_out) (project, dir, docker_ready, changed, pending, services with their
     container, ip and url, answers) and RV(volumes) (volume -> its directory on the host).
   - No secret reaches the result; the secret file's text travels as a C(no_log) option.
@@ -128,6 +135,12 @@ volumes:
     - Each named volume's directory on the host; a volume check mode would create has none.
   returned: step=apply or step=prepare
   type: dict
+up_reason:
+  description:
+    - Why the project was applied (or would be, in check mode) - Compose's configuration hash, the
+      image or a container's state differed, or the files changed.
+  returned: step=apply, when the project was applied
+  type: str
 removed:
   description: Containers of the services' names removed because the project did not own them.
   returned: step=apply, step=prepare or step=absent

@@ -105,9 +105,43 @@ def _prepared(**extra):
     return out
 
 
-def test_a_project_that_needs_nothing_is_three_round_trips():
+def test_a_project_compose_would_not_change_is_one_round_trip():
+    action, calls = _action(ARGS, {HOST: [_prepared(up_needed=False, up_reason='', services=RUNNING,
+                                                    answers={'qdrant': {'is_available': True}})]})
+    result = action.run(task_vars=TASK_VARS)
+    assert [c[0] for c in calls] == [HOST]
+    prepare = calls[0][1]
+    assert prepare['step'] == 'prepare' and prepare['decide'] is True and prepare['wait'] is True
+    assert prepare['services'] == [{'name': 'qdrant', 'container_name': 'qdrant', 'port': 6333,
+                                    'image': 'qdrant/qdrant:v1.19.0'}]
+    assert prepare['health'] == [{'path': '/readyz', 'service': 'qdrant'}]
+    assert not result['changed'] and 'up_reason' not in result and result['msg'].startswith('owu-qdrant: unchanged')
+    assert result['compose_out']['services'] == RUNNING and result['compose_out']['answers'] == {'qdrant': True}
+    assert 'k$ey' not in repr(result) and 'k$$ey' not in repr(result)
+
+
+def test_a_service_that_stops_answering_fails_also_without_compose():
+    action, calls = _action(ARGS, {HOST: [_prepared(up_needed=False, up_reason='', services=RUNNING, answers={
+        'qdrant': {'is_available': False, 'attempts': 61, 'reason': 'HTTP 503'}})]})
+    with pytest.raises(AnsibleActionFail, match='service qdrant did not answer'):
+        action.run(task_vars=TASK_VARS)
+    assert [c[0] for c in calls] == [HOST]
+
+
+def test_check_mode_reports_a_container_compose_would_start():
+    action, calls = _action(ARGS, {HOST: [
+        _prepared(up_needed=True, up_reason='service qdrant: container qdrant is exited'),
+        {'docker_ready': True, 'services': RUNNING, 'answers': {}}]}, check_mode=True)
+    result = action.run(task_vars=TASK_VARS)
+    assert [c[0] for c in calls] == [HOST, HOST] and calls[1][1]['wait'] is False
+    assert result['changed'] and result['up_reason'] == 'service qdrant: container qdrant is exited'
+    assert 'container qdrant is exited' in result['msg'] and not result['compose_out']['pending']
+
+
+def test_a_project_compose_would_change_is_three_round_trips():
     action, calls = _action(ARGS, {
-        HOST: [_prepared(), {'docker_ready': True, 'services': RUNNING, 'answers': {'qdrant': {'is_available': True}}}],
+        HOST: [_prepared(up_needed=True, up_reason='service qdrant: container qdrant was created from another definition'),
+               {'docker_ready': True, 'services': RUNNING, 'answers': {'qdrant': {'is_available': True}}}],
         UP: [{'changed': False}]})
     result = action.run(task_vars=TASK_VARS)
     assert [c[0] for c in calls] == [HOST, UP, HOST]
@@ -116,8 +150,9 @@ def test_a_project_that_needs_nothing_is_three_round_trips():
                            'pull': 'missing', 'remove_orphans': True, 'wait': True, 'wait_timeout': 600}
     status = calls[2][1]
     assert status['step'] == 'status' and status['health'] == [{'path': '/readyz', 'service': 'qdrant'}]
-    assert status['wait'] is True and status['services'] == [{'name': 'qdrant', 'container_name': 'qdrant', 'port': 6333}]
-    assert not result['changed'] and 'diff' not in result
+    assert status['wait'] is True and status['services'] == [{'name': 'qdrant', 'container_name': 'qdrant', 'port': 6333,
+                                                              'image': 'qdrant/qdrant:v1.19.0'}]
+    assert not result['changed'] and 'diff' not in result and 'another definition' in result['up_reason']
     assert result['compose_out']['services'] == RUNNING and result['compose_out']['answers'] == {'qdrant': True}
     assert not result['compose_out']['changed'] and not result['compose_out']['pending']
     assert 'k$ey' not in repr(result) and 'k$$ey' not in repr(result)

@@ -187,3 +187,116 @@ def test_environment_and_port_of_a_container():
     assert compose_host.service_port({}, {'PORT': '8080'}) == '8080'
     assert compose_host.service_port({}, {'OLLAMA_HOST': '0.0.0.0:11435'}) == '11435'
     assert compose_host.service_port({}, {}) == ''
+
+
+# ----------------------------------------------------------------- would `docker compose up` change anything?
+# The real engine and Compose answer in every Molecule scenario (the idempotence step takes this path;
+# the qdrant scenario stops the container and sees it started again).
+
+HASHES = {'web': 'h-web', 'db': 'h-db'}
+IMAGES = {'web': 'sha256:web', 'db': 'sha256:db'}
+
+
+def _info(service, name=None, config_hash=None, image=None, status='running', health='healthy', networks=('owu',),
+          oneoff='False'):
+    labels = {'com.docker.compose.service': service, 'com.docker.compose.oneoff': oneoff,
+              'com.docker.compose.config-hash': config_hash or HASHES[service],
+              'com.docker.compose.image': image or IMAGES[service]}
+    state = {'Status': status, 'Running': status == 'running', 'Restarting': False, 'Paused': False}
+    if health:
+        state['Health'] = {'Status': health}
+    return {'Name': '/' + (name or service), 'Image': image or IMAGES[service], 'Config': {'Labels': labels},
+            'State': state, 'NetworkSettings': {'Networks': dict((n, {}) for n in networks)}}
+
+
+def test_parse_hashes():
+    assert compose_host.parse_hashes('web abc\ndb  def\n\n') == {'web': 'abc', 'db': 'def'}
+    assert compose_host.parse_hashes('') == {}
+
+
+def test_no_drift_when_every_service_runs_healthy_from_its_definition_and_image():
+    assert compose_host.drift(HASHES, [_info('web'), _info('db', health=None)], IMAGES, 'owu') == ''
+
+
+def test_every_difference_compose_acts_on_is_a_reason():
+    cases = [
+        ([_info('web')], IMAGES, 'no container of service(s) db'),
+        ([_info('web', config_hash='old'), _info('db')], IMAGES, 'web: container web was created from another definition'),
+        ([_info('web'), _info('db')], dict(IMAGES, db='sha256:new'), 'db: container db runs another image'),
+        ([_info('web'), _info('db')], dict(IMAGES, db=None), 'db: its image is not on the host'),
+        ([_info('web', status='exited'), _info('db')], IMAGES, 'web: container web is exited'),
+        ([_info('web', health='unhealthy'), _info('db')], IMAGES, 'web: container web is unhealthy'),
+        ([_info('web', health='starting'), _info('db')], IMAGES, 'web: container web is starting'),
+        ([_info('web', networks=('bridge',)), _info('db')], IMAGES, 'web: container web is not on network owu'),
+        ([_info('web'), _info('db'), _info('web', name='web-2')], IMAGES, 'service web has more than one container'),
+        ([_info('web'), _info('db'), dict(_info('db', name='x'), Config={'Labels': {'com.docker.compose.service': 'old'}})],
+         IMAGES, 'container x is of no service in compose.yaml'),
+        ([_info('web'), _info('db'), _info('db', name='db-run', oneoff='True')], IMAGES, 'container db-run is a one-off'),
+    ]
+    for infos, images, reason in cases:
+        assert reason in compose_host.drift(HASHES, infos, images, 'owu'), reason
+    assert compose_host.drift({}, [], {}, 'owu') == 'Compose reported no service'
+
+
+class _Api(object):
+    """The Docker SDK calls why_up makes, answered from fixed data."""
+
+    def __init__(self, infos, images):
+        self.infos = dict((i['Name'].lstrip('/'), i) for i in infos)
+        self.images = images
+
+    def containers(self, all=False, filters=None):  # pylint: disable=redefined-builtin
+        assert all and filters == {'label': 'com.docker.compose.project=owu-demo'}
+        return [{'Id': name} for name in self.infos]
+
+    def inspect_container(self, cid):
+        return self.infos[cid]
+
+    def inspect_image(self, ref):
+        if ref not in self.images:
+            raise compose_host.NotFound('no such image')
+        return {'Id': self.images[ref]}
+
+
+class _DecideModule(object):
+    check_mode = False
+
+    def __init__(self, rc=0, out='web h-web\ndb h-db\n', err=''):
+        self.params = {'project': 'owu-demo', 'project_dir': '/opt/c/owu-demo', 'network': 'owu',
+                       'services': [{'name': 'web', 'image': 'web:1'}, {'name': 'db', 'image': 'db:1'}]}
+        self.answer = (rc, out, err)
+        self.commands = []
+
+    def get_bin_path(self, name):
+        return '/usr/bin/' + name
+
+    def run_command(self, args, cwd=None):
+        self.commands.append((args, cwd))
+        return self.answer
+
+
+def test_why_up_asks_compose_for_its_hashes_and_the_engine_for_the_rest():
+    module = _DecideModule()
+    host = compose_host.Host(module, _Api([_info('web'), _info('db')], {'web:1': 'sha256:web', 'db:1': 'sha256:db'}))
+    assert host.why_up() == ''
+    assert module.commands == [(['/usr/bin/docker', 'compose', '--project-directory', '/opt/c/owu-demo',
+                                 '--project-name', 'owu-demo', 'config', '--hash', '*'], '/opt/c/owu-demo')]
+    retagged = compose_host.Host(module, _Api([_info('web'), _info('db')], {'web:1': 'sha256:web', 'db:1': 'sha256:db2'}))
+    assert 'db: container db runs another image' in retagged.why_up()
+    missing = compose_host.Host(module, _Api([_info('web'), _info('db')], {'web:1': 'sha256:web'}))
+    assert 'db: its image is not on the host' in missing.why_up()
+
+
+def test_why_up_when_it_cannot_tell():
+    api = _Api([_info('web'), _info('db')], {'web:1': 'sha256:web', 'db:1': 'sha256:db'})
+    failing = compose_host.Host(_DecideModule(rc=1, err='unknown flag: --hash'), api)
+    assert failing.why_up() == 'docker compose config --hash failed: unknown flag: --hash'
+    changed = compose_host.Host(_DecideModule(), api)
+    changed.changed = True
+    assert changed.why_up() == 'its files, network, volumes or containers changed'
+    assert compose_host.Host(_DecideModule(), None).why_up() == 'no Docker engine answers'
+
+
+def test_prepare_without_an_engine_needs_up(run_module, tmp_path):
+    result = run_module(compose_host.main, _prepare(tmp_path, decide=True))
+    assert result['up_needed'] and result['up_reason'] == 'no Docker engine answers' and 'services' not in result
