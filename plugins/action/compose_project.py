@@ -15,7 +15,7 @@ containers and waits for the health checks (the checks of service_health).
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleFileNotFound
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
@@ -72,7 +72,14 @@ def render(project, role, services, network, project_dir):
         'override': text(new, 'override', _OVERRIDE_HEAD) if new['override'] is not None else None,
         'volumes': new['volumes'],
         'containers': new['containers'],
+        'files': new['files'],
+        'directories': new['directories'],
     }
+
+
+def host_files(files, secret):
+    """compose_host's ``files`` (secret false) or ``secret_files`` (secret true) argument."""
+    return [dict((k, v) for k, v in f.items() if k not in ('secret', 'service')) for f in files if f['secret'] == secret]
 
 
 def http_checks(services):
@@ -101,6 +108,20 @@ class ActionModule(ActionBase):
             raise _ModuleFailed(name, result)
         return result
 
+    def _read_sources(self, services, read):
+        """A file given as ``src`` (a file on the controller: a certificate) gets its text as
+        ``content`` when ``read`` (the step writes files), else an empty text."""
+        for desc in services:
+            for entry in desc.get('files') or []:
+                if not isinstance(entry, dict):
+                    continue
+                src = entry.pop('src', None)
+                if src and entry.get('content') is None and (entry.get('state') or 'present') == 'present':
+                    entry['content'] = ''
+                    if read:
+                        with open(self._loader.get_real_file(self._loader.path_dwim(src)), 'rb') as handle:
+                            entry['content'] = handle.read().decode('utf-8')
+
     def _host(self, step, params, task_vars, **extra):
         args = {'step': step, 'project': params['project'], 'project_dir': params['project_dir']}
         args.update(extra)
@@ -119,9 +140,10 @@ class ActionModule(ActionBase):
                                     'include a service role (numberone.owu.qdrant, ...) instead.')
         params['services'] = _plain(params['services'])
         try:
+            self._read_sources(params['services'], params['step'] == 'apply')
             files = render(params['project'], params['role'], params['services'], params['network'],
                            params['project_dir'])
-        except _compose.ComposeInputError as exc:
+        except (_compose.ComposeInputError, AnsibleFileNotFound, IOError, OSError, UnicodeError) as exc:
             raise AnsibleActionFail('project %s: %s' % (params['project'], to_native(exc)))
         try:
             step = params['step']
@@ -130,7 +152,7 @@ class ActionModule(ActionBase):
             elif step == 'status':
                 result.update(self._status(params, task_vars))
             else:
-                result.update(self._apply(params, files, task_vars, step == 'prepare'))
+                result.update(self._apply(params, files, task_vars))
         except _ModuleFailed as exc:
             result.update(exc.result)
             result['failed'] = True
@@ -139,21 +161,21 @@ class ActionModule(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
-    def _apply(self, params, files, task_vars, prepare_only):
+    def _apply(self, params, files, task_vars):
         check = self._task.check_mode
-        extra = {} if prepare_only else dict(self._status_args(params), decide=True, compose=files['compose'],
-                                             override=files['override'],
-                                             compose_before_engine_25=files['compose_before_engine_25'])
+        extra = dict(self._status_args(params), decide=True, compose=files['compose'], override=files['override'],
+                     compose_before_engine_25=files['compose_before_engine_25'], directories=files['directories'],
+                     files=host_files(files['files'], False), secret_files=host_files(files['files'], True))
         host = self._host('prepare', params, task_vars, network=params['network'], role=params['role'],
                           volumes=files['volumes'], containers=list(files['containers'].values()), **extra)
         if not host['docker_ready'] and not check:
             raise AnsibleActionFail('project %s: no Docker engine answers on this host (/var/run/docker.sock is '
                                     'missing): run the docker role first.' % params['project'])
         out = {'changed': host['changed'], 'volumes': host['volumes'], 'removed': host['removed']}
-        if self._task.diff and host['diff'] and host['diff']['before'] != host['diff']['after']:
-            out['diff'] = host['diff']
-        if prepare_only:
-            return out
+        if self._task.diff:
+            diffs = [d for d in [host['diff']] + list(host.get('file_diffs') or []) if d and d['before'] != d['after']]
+            if diffs:
+                out['diff'] = diffs[0] if len(diffs) == 1 else diffs
         # compose_host decided with Compose's own hashes whether `up` would change anything; when it
         # would not, its answer already holds the status (one round trip for an unchanged project).
         up_needed = host.get('up_needed', True)

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Filters of the pipelines role: the valves filled in from other roles' results, the URL valves
-that are not URLs, and what the Pipelines API refused (docs: the owu_pipelines_*.yml files next to
+that are not URLs, what the Pipelines API refused, and the files of the pipelines folder (docs: the owu_pipelines_*.yml files next to
 this file)."""
 
 from __future__ import annotations
@@ -39,6 +39,15 @@ def owu_pipelines_valve_problems(results, kind, valves=None, valve_vars=None):
     return _KINDS[kind](_plain(results) or [], _plain(valves) or {}, _plain(valve_vars) or {})
 
 
+def owu_pipelines_folder_files(selected, texts, known, extra=None, data_path='', volume=''):
+    """The runtime's files of the pipelines folder (see owu_pipelines_folder_files.yml)."""
+    try:
+        return _pipelines.folder_files(_plain(selected), _plain(texts), _plain(known), _plain(extra) or [],
+                                       to_native(data_path or ''), to_native(volume or ''))
+    except ValueError as exc:
+        raise AnsibleFilterError('owu_pipelines_folder_files: %s' % to_native(exc))
+
+
 class FilterModule:
     """Pipelines filters."""
 
@@ -47,4 +56,5 @@ class FilterModule:
             'owu_pipelines_auto_valves': owu_pipelines_auto_valves,
             'owu_pipelines_bad_url_valves': owu_pipelines_bad_url_valves,
             'owu_pipelines_valve_problems': owu_pipelines_valve_problems,
+            'owu_pipelines_folder_files': owu_pipelines_folder_files,
         }

@@ -99,6 +99,27 @@ options:
   override:
     description: Text of C(compose.override.yaml); unset removes the file (V(step=prepare)).
     type: str
+  directories:
+    description:
+      - With V(step=prepare) and O(compose), host directories to create (owner root) - C(path),
+        C(mode) - before O(files) are written.
+    type: list
+    elements: dict
+    default: []
+  files:
+    description:
+      - With V(step=prepare) and O(compose), text files the services read at start - C(path)
+        (absolute, or relative to the named volume C(volume)), C(content), C(mode), C(state)
+        (V(present) or V(absent)); owner root, missing parent directories created (0755). A file
+        in a volume that does not exist yet (check mode) counts as a change.
+    type: list
+    elements: dict
+    default: []
+  secret_files:
+    description: Like O(files), for files whose content never shows (a private key; no diff).
+    type: list
+    elements: dict
+    default: []
   decide:
     description:
       - With V(step=prepare), also decide whether Compose would change the project's containers
@@ -197,6 +218,11 @@ up_reason:
   description: Why RV(up_needed) is true (empty when it is not).
   returned: step=prepare
   type: str
+file_diffs:
+  description: The diff of each file of O(files) that changed (or would); never of O(secret_files).
+  returned: step=prepare
+  type: list
+  elements: dict
 removed:
   description: Containers removed (or that would be).
   returned: step=prepare or step=remove
@@ -387,14 +413,19 @@ class Host(object):
         self.changed = False
 
     # ----- files
-    def _ensure_dir(self, path):
+    def _ensure_dir(self, path, mode='0750'):
+        """Creates ``path`` (and its parents, 0755) with ``mode``; True when it would not exist yet (check mode)."""
         if not os.path.isdir(path):
             self.changed = True
             if self.check:
-                return
-            os.makedirs(path, 0o750)
-        args = self.module.load_file_common_arguments({'path': path, 'mode': '0750', 'owner': 'root', 'group': 'root'})
+                return True
+            parent = os.path.dirname(path.rstrip('/'))
+            if parent and not os.path.isdir(parent):
+                self._ensure_dir(parent, '0755')
+            os.mkdir(path, int(mode, 8))
+        args = self.module.load_file_common_arguments({'path': path, 'mode': mode, 'owner': 'root', 'group': 'root'})
         self.changed = self.module.set_fs_attributes_if_different(args, self.changed)
+        return False
 
     def _write(self, path, text, mode):
         """Write ``text`` to ``path`` with ``mode`` when it differs; returns (changed, before)."""
@@ -426,6 +457,40 @@ class Host(object):
             else:
                 os.unlink(path)
         return True
+
+    def write_service_files(self, volumes):
+        """O(directories), then O(files) and O(secret_files); returns (changed, diffs of the public files)."""
+        params = self.module.params
+        before_changed, self.changed = self.changed, False
+        for entry in params['directories']:
+            self._ensure_dir(entry['path'], entry.get('mode') or '0755')
+        diffs = []
+        for secret, entries in ((False, params['files']), (True, params['secret_files'])):
+            for entry in entries:
+                if entry.get('volume'):
+                    root = volumes.get(entry['volume'])
+                    if not root:  # the volume does not exist yet (check mode)
+                        self.changed = True
+                        continue
+                    path = os.path.join(root, entry['path'])
+                else:
+                    path = entry['path']
+                if (entry.get('state') or 'present') == 'absent':
+                    self._remove(path)
+                    continue
+                parent = os.path.dirname(path)
+                if not os.path.isdir(parent) and self._ensure_dir(parent, '0755'):
+                    self.changed = True
+                    before = None
+                    changed = True
+                else:
+                    changed, before = self._write(path, entry['content'], entry.get('mode') or '0644')
+                if changed and not secret:
+                    diffs.append({'before_header': path, 'after_header': path, 'before': before or '',
+                                  'after': entry['content']})
+        changed = self.changed
+        self.changed = before_changed or changed
+        return changed, diffs
 
     def write_files(self, compose, override):
         params = self.module.params
@@ -500,6 +565,8 @@ class Host(object):
             compose = params['compose_before_engine_25']
         result['files_changed'], diff = self.write_files(compose, params['override'])
         result['diff'] = diff
+        service_files_changed, result['file_diffs'] = self.write_service_files(result['volumes'])
+        result['files_changed'] = result['files_changed'] or service_files_changed
         result['up_needed'], result['up_reason'] = True, 'not asked (decide is false)'
         if params['decide']:
             result['up_reason'] = self.why_up()
@@ -621,6 +688,9 @@ def main():
             compose=dict(type='str'),
             compose_before_engine_25=dict(type='str'),
             override=dict(type='str', no_log=True),
+            directories=dict(type='list', elements='dict', default=[]),
+            files=dict(type='list', elements='dict', default=[]),
+            secret_files=dict(type='list', elements='dict', default=[], no_log=True),
             docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
         ),
         required_if=[('step', 'prepare', ('project', 'project_dir', 'network')),

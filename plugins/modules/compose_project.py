@@ -22,7 +22,9 @@ description:
   - Renders O(services) (described as data, fields in C(plugins/plugin_utils/_compose.py)) on the
     controller as C(compose.yaml) (the C(ansible_managed) header, mode 0644) and, for secret
     environment variables and commands only, C(compose.override.yaml) (mode 0600).
-  - On the host, M(numberone.owu.compose_host) writes the files, creates the site network and the
+  - On the host, M(numberone.owu.compose_host) writes the files and the services' own C(files)
+    (configuration files, certificates, Pipelines' filters; a C(secret) one never in an output or
+    a diff; their contents hashed into the C(com.numberone.owu.config-hash) label), creates the site network and the
     named volumes (declared C(external), so C(docker compose down -v) never deletes data) and
     removes containers of the services' names that the project does not own, in one round trip.
     In the same round trip it asks Compose whether C(up) would change anything (Compose's own
@@ -43,14 +45,11 @@ options:
   step:
     description:
       - V(apply) renders, writes and applies the project, then reads it (V(status)).
-      - V(prepare) creates the network and the volumes, and removes containers of the services'
-        names that the project does not own, applying nothing (a role that writes into a volume
-        before its containers start).
       - V(status) reads where the services answer and waits for their HTTP health, changing nothing.
       - V(absent) takes the project down (C(docker compose down), orphans too), removes
         containers of the services' names and the project's directory; the volumes stay.
     type: str
-    choices: [apply, prepare, status, absent]
+    choices: [apply, status, absent]
     default: apply
   project:
     description: Compose project name (lower-case letters, digits, C(-), C(_)).
@@ -133,7 +132,7 @@ compose_out:
 volumes:
   description:
     - Each named volume's directory on the host; a volume check mode would create has none.
-  returned: step=apply or step=prepare
+  returned: step=apply
   type: dict
 up_reason:
   description:
@@ -143,7 +142,7 @@ up_reason:
   type: str
 removed:
   description: Containers of the services' names removed because the project did not own them.
-  returned: step=apply, step=prepare or step=absent
+  returned: step=apply or step=absent
   type: list
   elements: str
 msg:
@@ -156,7 +155,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 # The action plugin validates its arguments with this spec too.
 ARGUMENT_SPEC = dict(
-    step=dict(type='str', default='apply', choices=['apply', 'prepare', 'status', 'absent']),
+    step=dict(type='str', default='apply', choices=['apply', 'status', 'absent']),
     project=dict(type='str', required=True),
     role=dict(type='str', required=True),
     services=dict(type='list', elements='dict', required=True),

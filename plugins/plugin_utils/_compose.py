@@ -40,9 +40,21 @@ A service description (one dict per service, every key but ``name`` and ``image`
     depends_on           {service: 'service_healthy' | 'service_started'}
     labels               {name: value}
     restart              restart policy (default unless-stopped)
-    config_hash          a digest of the service's bind-mounted configuration: kept as a label,
-                         so a changed configuration file re-creates the container like a changed
-                         setting does (Compose itself compares only the service definition)
+    config_hash          a digest of configuration the service reads at start that the runtime
+                         does not write itself: kept as a label, so a change re-creates the
+                         container like a changed setting does (Compose itself compares only the
+                         service definition)
+    directories          [{path, mode}]: host directories the runtime creates (owner root, mode
+                         default 0755) before it writes ``files``
+    files                [{path, content, mode, secret, state}] or [{volume, path, ...}]: text files
+                         the service reads at start (a configuration file, a certificate), written by
+                         the runtime in the same round trip as the project's files: ``path`` absolute
+                         on the host, or relative to the named volume ``volume`` (one of the
+                         service's ``volumes``); owner root, ``mode`` default 0644; ``secret`` keeps
+                         the content out of every output and diff; ``state: absent`` removes the
+                         file. Missing parent directories are created (0755). The files' contents go
+                         into the config-hash label, so a changed file re-creates the container.
+                         The action reads ``src`` (a file on the controller) into ``content``.
     options              extra Compose service keys passed as they are (user, tmpfs, shm_size,
                          stop_signal, stop_grace_period, ulimits, working_dir, extra_hosts, ...)
 
@@ -52,6 +64,8 @@ doubled, so a value reaches the container exactly as given (as with ``docker run
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from ansible_collections.numberone.owu.plugins.module_utils._engine import PORT_LABEL, ROLE_LABEL, supports_start_interval
@@ -65,12 +79,13 @@ _DURATION_RE = re.compile(r'^([0-9]+(ms|s|m|h))+$')
 _KNOWN = frozenset((
     'name', 'container_name', 'image', 'command', 'entrypoint', 'environment', 'secret_environment', 'secret_command',
     'volumes', 'binds', 'ports', 'port', 'healthcheck', 'http_health', 'gpus', 'depends_on', 'labels',
-    'restart', 'config_hash', 'options'))
+    'restart', 'config_hash', 'options', 'files', 'directories'))
 # Keys the runtime owns: passing them through ``options`` would bypass its checks.
 _OWNED_OPTIONS = frozenset((
     'image', 'container_name', 'environment', 'env_file', 'volumes', 'ports', 'networks', 'network_mode',
     'healthcheck', 'deploy', 'depends_on', 'labels', 'restart', 'command', 'entrypoint', 'gpus'))
 _RESTART = ('no', 'always', 'unless-stopped', 'on-failure')
+_MODE_RE = re.compile(r'^0?[0-7]{3}$')
 _CONDITIONS = ('service_started', 'service_healthy', 'service_completed_successfully')
 
 
@@ -143,6 +158,67 @@ def _mounts(service, field, value, kind):
             entry['read_only'] = True
         out.append(entry)
     return out
+
+
+def _mode(service, field, value, default):
+    mode = default if value is None else str(value)
+    if not _MODE_RE.match(mode):
+        _fail(service, '%s: mode %r must be octal, such as 0644' % (field, value))
+    return mode if len(mode) == 4 else '0' + mode
+
+
+def _relative(path):
+    return bool(path) and not path.startswith('/') and '..' not in path.split('/')
+
+
+def _directories(service, value):
+    out = []
+    if not isinstance(value or [], (list, tuple)):
+        _fail(service, 'directories must be a list (got %r)' % (value,))
+    for entry in value or []:
+        if not isinstance(entry, dict) or not str(entry.get('path') or '').startswith('/'):
+            _fail(service, 'directories entries need an absolute path (got %r)' % (entry,))
+        out.append({'path': str(entry['path']), 'mode': _mode(service, 'directories', entry.get('mode'), '0755')})
+    return out
+
+
+def _files(service, value, volumes):
+    """The checked ``files`` of a service: [{path, volume, content, mode, secret, state}]."""
+    out = []
+    if not isinstance(value or [], (list, tuple)):
+        _fail(service, 'files must be a list (got %r)' % (value,))
+    for entry in value or []:
+        if not isinstance(entry, dict):
+            _fail(service, 'files entries must be dicts (got %r)' % (entry,))
+        path, volume = str(entry.get('path') or ''), entry.get('volume')
+        if volume:
+            if volume not in volumes:
+                _fail(service, 'files: %r is not one of the service\'s volumes (%s)' % (volume, ', '.join(volumes) or 'none'))
+            if not _relative(path):
+                _fail(service, 'files: %r must be a path relative to volume %s (no "..")' % (path, volume))
+        elif not path.startswith('/') or '..' in path.split('/'):
+            _fail(service, 'files: %r must be an absolute path (or set volume)' % (path,))
+        state = entry.get('state') or 'present'
+        if state not in ('present', 'absent'):
+            _fail(service, 'files: state must be present or absent (got %r)' % (state,))
+        content = entry.get('content')
+        if state == 'present' and not isinstance(content, str):
+            _fail(service, 'files: %s needs its content as text' % path)
+        out.append({'path': path, 'volume': str(volume or ''), 'content': content if state == 'present' else None,
+                    'mode': _mode(service, 'files', entry.get('mode'), '0644'), 'secret': bool(entry.get('secret')),
+                    'state': state})
+    return out
+
+
+def files_digest(config_hash, files):
+    """The config-hash label's value: ``config_hash`` alone when there are no files, else a digest of
+    it and every file's place, mode, state and content."""
+    if not files:
+        return str(config_hash or '')
+    parts = [str(config_hash or '')] + [
+        [f['volume'], f['path'], f['mode'], f['state'], hashlib.sha256((f['content'] or '').encode('utf-8')).hexdigest()]
+        for f in files]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode('utf-8')).hexdigest()[:16]
 
 
 def _ports(service, value):
@@ -235,8 +311,12 @@ def _service(desc, role, network, names, start_interval_ok=False):
         _fail(name, '%s set in both environment and secret_environment' % ', '.join(both))
     labels = {str(k): str(v) for k, v in (desc.get('labels') or {}).items()}
     labels[ROLE_LABEL] = role
-    if desc.get('config_hash'):
-        labels[CONFIG_HASH_LABEL] = str(desc['config_hash'])
+    named = [str(m.get('source')) for m in desc.get('volumes') or [] if isinstance(m, dict)]
+    files = _files(name, desc.get('files'), named)
+    directories = _directories(name, desc.get('directories'))
+    digest = files_digest(desc.get('config_hash'), files)
+    if digest:
+        labels[CONFIG_HASH_LABEL] = digest
     if desc.get('port') is not None:
         try:
             port = int(desc['port'])
@@ -290,7 +370,7 @@ def _service(desc, role, network, names, start_interval_ok=False):
         if 'command' in service:
             _fail(name, 'set command or secret_command, not both')
         override['command'] = secret_command
-    return name, container, service, override
+    return name, container, service, override, files, directories
 
 
 def build(project, role, services, network, engine_version=None):
@@ -302,7 +382,8 @@ def build(project, role, services, network, engine_version=None):
     Returns ``{'compose': dict, 'override': dict or None, 'volumes': [...], 'containers': {service:
     container name}}``: ``compose`` is compose.yaml (no secret in it), ``override`` holds only the
     secret environment and secret commands (compose.override.yaml, mode 0600; Compose reads both by default), and
-    ``volumes`` the named volumes to create before ``up`` (declared external).
+    ``volumes`` the named volumes to create before ``up`` (declared external), ``files`` and
+    ``directories`` what the runtime writes on the host before ``up`` (each file with its service).
     """
     if not isinstance(project, str) or not _PROJECT_RE.match(project):
         raise ComposeInputError('the project name must be lower-case letters, digits, - and _ (got %r)' % (project,))
@@ -312,10 +393,13 @@ def build(project, role, services, network, engine_version=None):
         raise ComposeInputError('the network must be a valid Docker network name (got %r)' % (network,))
     if not isinstance(services, (list, tuple)) or not services:
         raise ComposeInputError('a project needs at least one service')
-    compose_services, secrets, containers, volumes = {}, {}, {}, []
+    compose_services, secrets, containers, volumes, files, directories = {}, {}, {}, [], [], []
     start_interval_ok = supports_start_interval(engine_version)
     for desc in services:
-        name, container, service, override = _service(desc, role, network, compose_services, start_interval_ok)
+        name, container, service, override, own_files, own_dirs = _service(
+            desc, role, network, compose_services, start_interval_ok)
+        files.extend(dict(f, service=name) for f in own_files)
+        directories.extend(d for d in own_dirs if d not in directories)
         if container in containers.values():
             _fail(name, 'container_name %r is used by another service' % (container,))
         compose_services[name] = service
@@ -337,4 +421,9 @@ def build(project, role, services, network, engine_version=None):
     if volumes:
         compose['volumes'] = {v: {'external': True, 'name': v} for v in volumes}
     override = {'services': _escape(secrets)} if secrets else None
-    return {'compose': compose, 'override': override, 'volumes': volumes, 'containers': containers}
+    places = [(f['volume'], f['path']) for f in files]
+    twice = sorted(set('%s:%s' % p if p[0] else p[1] for p in places if places.count(p) > 1))
+    if twice:
+        raise ComposeInputError('project %s: files written twice: %s' % (project, ', '.join(twice)))
+    return {'compose': compose, 'override': override, 'volumes': volumes, 'containers': containers,
+            'files': files, 'directories': directories}

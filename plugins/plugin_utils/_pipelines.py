@@ -103,3 +103,31 @@ def not_kept(results, valves, valve_vars):
         out += _valve_names(valve_vars, filter_id,
                             [key for key, value in (valves.get(filter_id) or {}).items() if answer.get(key) != value])
     return out
+
+
+def folder_files(selected, texts, known, extra, data_path='', volume=''):
+    """What the service runtime writes into the pipelines folder (its ``files`` entries).
+
+    ``selected`` are the chosen filters and ``texts`` their sources (same order); a ``known`` filter
+    that is not selected is removed; ``extra`` is pipelines_extra_files ([{dest, src | content,
+    mode}], ``src`` a file on the controller). The folder is ``data_path`` on the host when set,
+    else the named volume ``volume``."""
+    selected, texts = list(selected or []), list(texts or [])
+    if len(selected) != len(texts):
+        raise ValueError('%d filters but %d sources' % (len(selected), len(texts)))
+
+    def place(relative):
+        if data_path:
+            return {'path': '%s/%s' % (data_path.rstrip('/'), relative)}
+        return {'volume': volume, 'path': relative}
+
+    out = [dict(place(name + '.py'), content=text, mode='0644') for name, text in zip(selected, texts)]
+    out.extend(dict(place(name + '.py'), state='absent') for name in known or [] if name not in selected)
+    for entry in extra or []:
+        item = dict(place(entry['dest']), mode=str(entry.get('mode') or '0644'))
+        if entry.get('src') is not None:
+            item['src'] = entry['src']
+        else:
+            item['content'] = entry.get('content')
+        out.append(item)
+    return out

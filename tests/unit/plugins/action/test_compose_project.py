@@ -209,3 +209,29 @@ def test_absent_takes_the_project_down_then_removes_what_is_left():
     result = action.run(task_vars=TASK_VARS)
     assert [(c[0], c[1].get('step', c[1].get('state'))) for c in calls] == [(HOST, 'probe'), (UP, 'absent'), (HOST, 'remove')]
     assert result['changed'] and result['compose_out']['services'] == {}
+
+
+def test_files_from_the_controller_travel_as_secret_files_and_never_reach_the_result(tmp_path):
+    from ansible.parsing.dataloader import DataLoader
+    key = tmp_path / 'key.pem'
+    key.write_text('-----BEGIN PRIVATE KEY-----s3cret')
+    caddy = {'name': 'caddy', 'image': 'caddy:2', 'port': 80,
+             'files': [{'path': '/etc/c/Caddyfile', 'content': ':80 {}\n'},
+                       {'path': '/etc/c/tls/key.pem', 'src': str(key), 'mode': '0600', 'secret': True}]}
+    args = dict(ARGS, project='owu-reverse-proxy', role='reverse_proxy', services=[caddy])
+    action, calls = _action(args, {HOST: [_prepared(up_needed=False, services={}, answers={},
+                                                    file_diffs=[{'before': '', 'after': ':80 {}\n'}])]}, diff=True)
+    action._loader = DataLoader()
+    result = action.run(task_vars=TASK_VARS)
+    prepare = calls[0][1]
+    assert prepare['files'] == [{'path': '/etc/c/Caddyfile', 'volume': '', 'content': ':80 {}\n', 'mode': '0644',
+                                 'state': 'present'}]
+    assert prepare['secret_files'] == [{'path': '/etc/c/tls/key.pem', 'volume': '', 'mode': '0600', 'state': 'present',
+                                        'content': '-----BEGIN PRIVATE KEY-----s3cret'}]
+    assert result['diff'] == {'before': '', 'after': ':80 {}\n'} and 's3cret' not in repr(result)
+    missing = dict(args, services=[dict(caddy, files=[{'path': '/x', 'src': str(tmp_path / 'none.pem')}])])
+    action, calls = _action(missing, {})
+    action._loader = DataLoader()
+    with pytest.raises(AnsibleActionFail, match='project owu-reverse-proxy: .*none.pem'):
+        action.run(task_vars=TASK_VARS)
+    assert calls == []

@@ -300,3 +300,32 @@ def test_why_up_when_it_cannot_tell():
 def test_prepare_without_an_engine_needs_up(run_module, tmp_path):
     result = run_module(compose_host.main, _prepare(tmp_path, decide=True))
     assert result['up_needed'] and result['up_reason'] == 'no Docker engine answers' and 'services' not in result
+
+
+def test_prepare_writes_the_services_files_with_their_modes_and_diffs_only_public_ones(run_module, tmp_path):
+    conf = tmp_path / 'caddy'
+    args = _prepare(tmp_path, directories=[{'path': str(conf), 'mode': '0700'}],
+                    files=[{'path': str(conf / 'Caddyfile'), 'content': ':80 {}\n', 'mode': '0644'},
+                           {'path': str(conf / 'old.pem'), 'state': 'absent'}],
+                    secret_files=[{'path': str(conf / 'tls' / 'key.pem'), 'content': 's3cret-key', 'mode': '0600'}])
+    fresh = run_module(compose_host.main, args, check_mode=True)
+    assert fresh['changed'] and fresh['files_changed'] and not conf.exists()
+    first = run_module(compose_host.main, args)
+    assert first['changed'] and first['files_changed']
+    assert _mode(conf) == 0o700 and _mode(conf / 'tls') == 0o755 and _mode(conf / 'tls' / 'key.pem') == 0o600
+    assert (conf / 'Caddyfile').read_text() == ':80 {}\n' and (conf / 'tls' / 'key.pem').read_text() == 's3cret-key'
+    assert [d['after_header'] for d in first['file_diffs']] == [str(conf / 'Caddyfile')]
+    assert 's3cret-key' not in repr(first)
+    again = run_module(compose_host.main, args)
+    assert not again['changed'] and not again['files_changed'] and again['file_diffs'] == []
+    (conf / 'old.pem').write_text('old')
+    (conf / 'tls' / 'key.pem').write_text('tampered')
+    fixed = run_module(compose_host.main, args)
+    assert fixed['changed'] and fixed['files_changed'] and fixed['file_diffs'] == []
+    assert not (conf / 'old.pem').exists() and (conf / 'tls' / 'key.pem').read_text() == 's3cret-key'
+
+
+def test_a_file_in_a_volume_that_does_not_exist_yet_is_a_change(run_module, tmp_path):
+    result = run_module(compose_host.main, _prepare(tmp_path, files=[{'volume': 'data', 'path': 'x.py', 'content': 'x'}]),
+                        check_mode=True)
+    assert result['changed'] and result['files_changed']

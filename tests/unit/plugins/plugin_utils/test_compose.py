@@ -104,11 +104,45 @@ def test_config_hash_label_and_dependencies():
     ({'container_name': 'bad name'}, "container_name 'bad name' is not a valid container name"),
     ({'port': 0}, 'port must be a port number 1-65535'),
     ({'port': 'http'}, 'port must be a port number 1-65535'),
+    ({'files': [{'path': 'relative.conf', 'content': ''}]}, "'relative.conf' must be an absolute path"),
+    ({'files': [{'path': '/etc/a/../b', 'content': ''}]}, "'/etc/a/../b' must be an absolute path"),
+    ({'files': [{'path': '/etc/x.conf'}]}, 'files: /etc/x.conf needs its content as text'),
+    ({'files': [{'path': '/etc/x.conf', 'content': '', 'mode': '644x'}]}, "mode '644x' must be octal"),
+    ({'files': [{'path': '/etc/x.conf', 'content': '', 'state': 'gone'}]}, 'state must be present or absent'),
+    ({'files': [{'volume': 'other', 'path': 'x.py', 'content': ''}]}, "'other' is not one of the service's volumes"),
+    ({'files': [{'volume': 'qdrant_storage', 'path': '/abs.py', 'content': ''}]}, 'relative to volume qdrant_storage'),
+    ({'directories': [{'path': 'rel'}]}, 'directories entries need an absolute path'),
 ])
 def test_invalid_descriptions_are_refused_naming_service_and_field(change, needle):
     with pytest.raises(compose.ComposeInputError) as err:
         _build(dict(QDRANT, **change))
     assert needle in str(err.value)
+
+
+def test_files_are_checked_handed_back_and_hashed_into_the_label():
+    caddy = {'name': 'caddy', 'image': 'caddy:2', 'volumes': [{'source': 'caddy_data', 'target': '/data'}],
+             'directories': [{'path': '/etc/owu/caddy', 'mode': '700'}],
+             'files': [{'path': '/etc/owu/caddy/Caddyfile', 'content': ':80 {}\n'},
+                       {'path': '/etc/owu/caddy/tls/key.pem', 'content': 'KEY', 'mode': '0600', 'secret': True},
+                       {'volume': 'caddy_data', 'path': 'sub/x.txt', 'content': 'x'},
+                       {'path': '/etc/owu/caddy/old.pem', 'state': 'absent'}]}
+    out = _build(caddy, project='owu-reverse-proxy', role='reverse_proxy')
+    assert out['directories'] == [{'path': '/etc/owu/caddy', 'mode': '0700'}]
+    assert [(f['volume'], f['path'], f['mode'], f['secret'], f['state']) for f in out['files']] == [
+        ('', '/etc/owu/caddy/Caddyfile', '0644', False, 'present'),
+        ('', '/etc/owu/caddy/tls/key.pem', '0600', True, 'present'),
+        ('caddy_data', 'sub/x.txt', '0644', False, 'present'),
+        ('', '/etc/owu/caddy/old.pem', '0644', False, 'absent')]
+    assert all(f['service'] == 'caddy' for f in out['files'])
+    label = out['compose']['services']['caddy']['labels']['com.numberone.owu.config-hash']
+    assert len(label) == 16 and 'KEY' not in str(out['compose'])
+    changed = dict(caddy, files=[dict(caddy['files'][0], content=':81 {}\n')] + caddy['files'][1:])
+    assert _build(changed, project='owu-reverse-proxy', role='reverse_proxy')['compose']['services']['caddy'][
+        'labels']['com.numberone.owu.config-hash'] != label
+    # Without files the label is the given config_hash as it was.
+    assert compose.files_digest('abc', []) == 'abc' and compose.files_digest(None, []) == ''
+    with pytest.raises(compose.ComposeInputError, match='files written twice: /etc/owu/caddy/Caddyfile'):
+        _build(dict(caddy, files=caddy['files'][:1] * 2), project='owu-reverse-proxy', role='reverse_proxy')
 
 
 def test_project_level_refusals():

@@ -86,3 +86,18 @@ def test_the_role_url_regex_is_the_tested_one():
     path = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'pipelines', 'vars', 'main.yml')
     with open(path, encoding='utf-8') as handle:
         assert yaml.safe_load(handle)['_pipelines_url_regex'] == URL_RE
+
+
+def test_folder_files_in_the_volume_and_in_a_host_directory():
+    extra = [{'dest': 'notes/a.txt', 'content': 'a'}, {'dest': 'b.py', 'src': '/ctl/b.py', 'mode': '0600'}]
+    got = pl.folder_files(['owu_memory'], ['# memory'], ['owu_memory', 'owu_langfuse'], extra, '', 'pipelines_data')
+    assert got == [
+        {'volume': 'pipelines_data', 'path': 'owu_memory.py', 'content': '# memory', 'mode': '0644'},
+        {'volume': 'pipelines_data', 'path': 'owu_langfuse.py', 'state': 'absent'},
+        {'volume': 'pipelines_data', 'path': 'notes/a.txt', 'mode': '0644', 'content': 'a'},
+        {'volume': 'pipelines_data', 'path': 'b.py', 'mode': '0600', 'src': '/ctl/b.py'}]
+    on_host = pl.folder_files(['owu_langfuse'], ['# lf'], ['owu_memory', 'owu_langfuse'], [], '/srv/pipelines/')
+    assert on_host == [{'path': '/srv/pipelines/owu_langfuse.py', 'content': '# lf', 'mode': '0644'},
+                       {'path': '/srv/pipelines/owu_memory.py', 'state': 'absent'}]
+    with pytest.raises(ValueError, match='2 filters but 1 sources'):
+        pl.folder_files(['a', 'b'], ['x'], [], [])
