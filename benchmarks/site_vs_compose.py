@@ -271,6 +271,10 @@ def site_phase(result):
     result['site_rerun_changed'] = recap_changed(again.out)
     result['site_rerun_roles_s'] = role_seconds(again.out)
     result['site_rerun_tasks'] = len(re.findall(r'^TASK \[', again.out, re.M))
+    # The same command with no task selected (an unknown tag, and `always` skipped): Molecule's and
+    # ansible-playbook's start-up (collection, playbooks, inventory) without any task.
+    idle = molecule('converge', '--tags', 'owu_benchmark_no_task', '--skip-tags', 'always')
+    result['site_startup_s'] = round(idle.seconds, 1)
     if any(result['site_rerun_changed'].values()):
         log('WARNING: the re-run changed something: %s' % result['site_rerun_changed'])
 
@@ -395,6 +399,7 @@ def main():
     print('%-44s %8.1f' % ('site.yml converge, fresh hosts (molecule)', result['site_converge_s']))
     print('%-44s %8.1f  changed=%s' % (
         'site.yml no-change re-run (molecule)', result['site_rerun_s'], result['site_rerun_changed']))
+    print('%-44s %8.1f' % ('  of it: start-up alone (no task selected)', result['site_startup_s']))
     print('%-44s %8.1f' % ('docker compose up -d --wait, first', result['compose_up_s']))
     print('%-44s %8.1f' % ('docker compose up -d --wait, no-op', result['compose_reup_s']))
     print('')
