@@ -569,34 +569,39 @@ class Host(object):
         result['files_changed'] = result['files_changed'] or service_files_changed
         result['up_needed'], result['up_reason'] = True, 'not asked (decide is false)'
         if params['decide']:
-            result['up_reason'] = self.why_up()
+            result['up_reason'], listed = self.why_up()
             result['up_needed'] = bool(result['up_reason'])
             if not result['up_needed']:
-                result.update(self.status())
+                result.update(self.status(listed))
         return result
 
+    def _project_containers(self):
+        return self._containers({'label': '%s=%s' % (PROJECT_LABEL, self.module.params['project'])})
+
     def why_up(self):
-        """Why the project needs ``docker compose up`` now; '' when Compose would change nothing."""
+        """(why the project needs ``docker compose up`` now, '' when Compose would change nothing;
+        the project's container list it read, for the status in the same round trip)."""
         params = self.module.params
         if self.api is None:
-            return 'no Docker engine answers'
+            return 'no Docker engine answers', []
         if self.changed:
-            return 'its files, network, volumes or containers changed'
+            return 'its files, network, volumes or containers changed', []
         docker_cli = self.module.get_bin_path('docker')
         if not docker_cli:
-            return 'no docker CLI on the host'
+            return 'no docker CLI on the host', []
         rc, out, err = self.module.run_command(
             [docker_cli, 'compose', '--project-directory', params['project_dir'], '--project-name', params['project'],
              'config', '--hash', '*'], cwd=params['project_dir'])
         if rc != 0:
-            return 'docker compose config --hash failed: %s' % (err or out).strip()
+            return 'docker compose config --hash failed: %s' % (err or out).strip(), []
         hashes = parse_hashes(out)
+        listed = self._project_containers()
         infos = []
-        for item in self._containers({'label': '%s=%s' % (PROJECT_LABEL, params['project'])}):
+        for item in listed:
             try:
                 infos.append(self.api.inspect_container(item['Id']))
             except NotFound:
-                return 'a container of the project went away while it was read'
+                return 'a container of the project went away while it was read', listed
         images = {}
         refs = dict((desc.get('name'), desc.get('image')) for desc in params['services'])
         for service in hashes:
@@ -604,13 +609,14 @@ class Host(object):
                 images[service] = self.api.inspect_image(refs[service])['Id'] if refs.get(service) else None
             except NotFound:
                 images[service] = None
-        return drift(hashes, infos, images, params['network'])
+        return drift(hashes, infos, images, params['network']), listed
 
-    def status(self):
+    def status(self, listed=None):
+        """Where the services answer and their health checks; ``listed`` is the project's container
+        list when the caller has just read it."""
         params = self.module.params
-        listed = []
-        if self.api is not None:
-            listed = self._containers({'label': '%s=%s' % (PROJECT_LABEL, params['project'])})
+        if listed is None:
+            listed = self._project_containers() if self.api is not None else []
         where = addresses(params['services'], listed, params['network'] or '')
         answers = {}
         for check in params['health']:

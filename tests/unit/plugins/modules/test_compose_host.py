@@ -278,23 +278,23 @@ class _DecideModule(object):
 def test_why_up_asks_compose_for_its_hashes_and_the_engine_for_the_rest():
     module = _DecideModule()
     host = compose_host.Host(module, _Api([_info('web'), _info('db')], {'web:1': 'sha256:web', 'db:1': 'sha256:db'}))
-    assert host.why_up() == ''
+    assert host.why_up() == ('', [{'Id': 'web'}, {'Id': 'db'}])
     assert module.commands == [(['/usr/bin/docker', 'compose', '--project-directory', '/opt/c/owu-demo',
                                  '--project-name', 'owu-demo', 'config', '--hash', '*'], '/opt/c/owu-demo')]
     retagged = compose_host.Host(module, _Api([_info('web'), _info('db')], {'web:1': 'sha256:web', 'db:1': 'sha256:db2'}))
-    assert 'db: container db runs another image' in retagged.why_up()
+    assert 'db: container db runs another image' in retagged.why_up()[0]
     missing = compose_host.Host(module, _Api([_info('web'), _info('db')], {'web:1': 'sha256:web'}))
-    assert 'db: its image is not on the host' in missing.why_up()
+    assert 'db: its image is not on the host' in missing.why_up()[0]
 
 
 def test_why_up_when_it_cannot_tell():
     api = _Api([_info('web'), _info('db')], {'web:1': 'sha256:web', 'db:1': 'sha256:db'})
     failing = compose_host.Host(_DecideModule(rc=1, err='unknown flag: --hash'), api)
-    assert failing.why_up() == 'docker compose config --hash failed: unknown flag: --hash'
+    assert failing.why_up() == ('docker compose config --hash failed: unknown flag: --hash', [])
     changed = compose_host.Host(_DecideModule(), api)
     changed.changed = True
-    assert changed.why_up() == 'its files, network, volumes or containers changed'
-    assert compose_host.Host(_DecideModule(), None).why_up() == 'no Docker engine answers'
+    assert changed.why_up() == ('its files, network, volumes or containers changed', [])
+    assert compose_host.Host(_DecideModule(), None).why_up() == ('no Docker engine answers', [])
 
 
 def test_prepare_without_an_engine_needs_up(run_module, tmp_path):
