@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Filters that validate a numberone.owu inventory and compute the wiring between its hosts
-(docs: owu_topology.yml, owu_connection_urls.yml and owu_ollama_wiring.yml next to this file)."""
+(docs: owu_topology.yml, owu_port_bindings.yml, owu_host_ports.yml, owu_connection_urls.yml and
+owu_ollama_wiring.yml next to this file)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,31 @@ def owu_topology(groups, hosts, strict=False):
     return result
 
 
-def owu_connection_urls(app_host, data_host, data_address, qdrant_port=6333, langfuse_web_port=3001):
+def owu_port_bindings(ports, variable, addresses=None):
+    """A role's published ports as bindings, for its <role>_bindings fact (see owu_port_bindings.yml)."""
+    try:
+        return _topology.port_bindings(_plain(ports), _plain(variable),
+                                       _plain(addresses) if addresses is not None else None)
+    except _topology.TopologyInputError as exc:
+        raise AnsibleFilterError('owu_port_bindings: %s' % to_native(exc))
+
+
+def owu_host_ports(host, address, published):
+    """One host's bindings from every role on it: conflicts and internal ports (see owu_host_ports.yml)."""
+    try:
+        return _topology.host_ports(to_native(host), to_native(address or ''), _plain(published))
+    except _topology.TopologyInputError as exc:
+        raise AnsibleFilterError('owu_host_ports: %s' % to_native(exc))
+
+
+def owu_connection_urls(app_host, data_host, data_address, qdrant=None, langfuse=None):
     """URLs of the data host's Qdrant and Langfuse as seen from an app host (see owu_connection_urls.yml)."""
     try:
         return _topology.connection_urls(to_native(app_host), to_native(data_host) if data_host else None,
-                                         to_native(data_address), int(qdrant_port), int(langfuse_web_port))
-    except (TypeError, ValueError) as exc:
-        raise AnsibleFilterError('owu_connection_urls: %s' % to_native(exc))
+                                         to_native(data_address), _plain(qdrant) or None, _plain(langfuse) or None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError('owu_connection_urls: an endpoint needs container, port and published_port (%s)'
+                                 % to_native(exc))
 
 
 def owu_ollama_wiring(app_host, ollama_hosts, topology=None):
@@ -51,6 +70,8 @@ class FilterModule:
     def filters(self):
         return {
             'owu_topology': owu_topology,
+            'owu_port_bindings': owu_port_bindings,
+            'owu_host_ports': owu_host_ports,
             'owu_connection_urls': owu_connection_urls,
             'owu_ollama_wiring': owu_ollama_wiring,
         }

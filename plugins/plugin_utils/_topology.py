@@ -18,22 +18,23 @@ Input
     ``hosts``: one dict per host of ``owu`` with the host's settings, keys (all optional):
     ``address`` (owu_internal_address), ``address_source`` (where it came from, for messages),
     ``exposure``, ``domain``, ``acme_email``, ``acme_ca``, ``tls_certificate``, ``tls_key``,
-    ``tls_certificate_exists``, ``tls_key_exists``, ``lan_address``, ``firewall_extra_ports``,
-    ``ssh_port``, ``openwebui_port``, ``langfuse_web_port``, ``qdrant_port``, ``qdrant_grpc_port``,
-    ``ollama_ports`` (list), ``ollama_publish`` (none/loopback/lan), ``ollama_publish_address``,
-    ``pipelines_publish`` (none/loopback), ``pipelines_port``, ``proxy_http_port``,
-    ``proxy_https_port``.
+    ``tls_certificate_exists``, ``tls_key_exists``, ``lan_address``, ``firewall_extra_ports``.
+    No port: each service role owns its ports and publishes what it binds (``<role>_bindings``,
+    set by its ``check`` entry point); ``host_ports`` reads those in the second step.
 
 Output (``build``)
     ``errors``: list of messages, each naming the host, the variable and the fix; empty = valid.
     ``warnings``: things that work but deserve a word.
-    ``hosts``: per host ``{'roles': [...], 'site_roles': [...], 'wiring': {...}, 'bindings': [...]}``
+    ``hosts``: per host ``{'roles': [...], 'site_roles': [...], 'wiring': {...}}``
     (``site_roles``: the collection's roles site.yml runs there, in its order) where ``wiring``
     is what the topology role sets as ``owu_wiring`` on the host.
     ``gpu_hosts``, ``app_hosts``, ``data_host`` (name or None).
 
-``ollama_wiring`` (one app host's Ollama servers and embedding model, from the topology and the
-GPU hosts' model plans) and ``connection_urls`` (the data host's services) use that result.
+The second step, after the roles' checks have published their facts, uses that result:
+``host_ports`` (one host's bindings from every role that runs there: conflicts, and the ports the
+firewall opens to the other stack hosts), ``ollama_wiring`` (one app host's Ollama servers and
+embedding model, from the GPU hosts' model plans) and ``connection_urls`` (the data host's
+services, from the endpoints its qdrant and langfuse_stack roles publish).
 """
 
 from __future__ import annotations
@@ -68,18 +69,6 @@ DEFAULTS = {
     'tls_key': '',
     'lan_address': '',
     'firewall_extra_ports': [],
-    'ssh_port': 22,
-    'openwebui_port': 3000,
-    'langfuse_web_port': 3001,
-    'qdrant_port': 6333,
-    'qdrant_grpc_port': 6334,
-    'ollama_ports': [11434],
-    'ollama_publish': 'none',
-    'ollama_publish_address': '0.0.0.0',
-    'pipelines_publish': 'none',
-    'pipelines_port': 9099,
-    'proxy_http_port': 80,
-    'proxy_https_port': 443,
 }
 
 WILDCARDS = ('0.0.0.0', '::', '')
@@ -154,43 +143,56 @@ def _group(groups, name):
     return [str(h) for h in members]
 
 
-def bindings(name, settings, roles, publish):
-    """Every host address:port the host's services publish, as dicts (service, variable, address, port)."""
+def port_bindings(ports, variable, addresses=None):
+    """The bindings one role publishes (its ``<role>_bindings`` fact), from its Compose ports.
+
+    ``ports``: the ``ports`` entries of the role's service descriptions (dicts with ``address``,
+    ``published``, optionally ``protocol``), or, with ``addresses``, plain port numbers each
+    published on every one of ``addresses``. ``variable``: the variable that sets the port, for
+    messages; a dict maps a published port to its variable. Returns
+    ``[{'variable', 'address', 'port', 'protocol'}]``; a port that is not a number is kept as None.
+    """
+    if addresses is not None:
+        ports = [{'address': a, 'published': p} for a in addresses for p in ports]
     out = []
-
-    def add(service, variable, address, port):
-        out.append({'service': service, 'variable': variable, 'address': str(address), 'port': port})
-
-    exposure = settings['exposure']
-    if 'app' in roles:
-        port = _port(settings['openwebui_port'])
-        if exposure == 'local':
-            add('openwebui', 'openwebui_port', '127.0.0.1', port)
-        elif exposure == 'lan':
-            add('openwebui', 'openwebui_port', settings['lan_address'] or '0.0.0.0', port)
-        elif exposure == 'public':
-            add('reverse_proxy', 'reverse_proxy_http_port', '0.0.0.0', _port(settings['proxy_http_port']))
-            add('reverse_proxy', 'reverse_proxy_https_port', '0.0.0.0', _port(settings['proxy_https_port']))
-        if settings['pipelines_publish'] == 'loopback':
-            add('pipelines', 'pipelines_port', '127.0.0.1', _port(settings['pipelines_port']))
-    if 'gpu' in roles:
-        ollama_addresses = []
-        if settings['ollama_publish'] == 'loopback':
-            ollama_addresses.append('127.0.0.1')
-        elif settings['ollama_publish'] == 'lan':
-            ollama_addresses.append(settings['ollama_publish_address'] or '0.0.0.0')
-        if not any(a in WILDCARDS for a in ollama_addresses):
-            ollama_addresses += [a for a in publish['ollama'] if a not in ollama_addresses]
-        for address in ollama_addresses:
-            for port in settings['ollama_ports'] or []:
-                add('ollama', 'ollama_port', address, _port(port))
-    if 'data' in roles:
-        add('langfuse', 'langfuse_stack_web_port', '127.0.0.1', _port(settings['langfuse_web_port']))
-        for address in publish['langfuse']:
-            add('langfuse', 'langfuse_stack_web_port', address, _port(settings['langfuse_web_port']))
-        for address in publish['qdrant']:
-            add('qdrant', 'qdrant_port', address, _port(settings['qdrant_port']))
+    for entry in ports or []:
+        if not isinstance(entry, dict):
+            raise TopologyInputError('a port binding must be a dict with address and published, got %r' % (entry,))
+        port = _port(entry.get('published'))
+        name = variable.get(port, variable.get(str(port), '')) if isinstance(variable, dict) else variable
+        out.append({'variable': str(name or ''), 'address': str(entry.get('address') or '0.0.0.0').strip('[]'),
+                    'port': port, 'protocol': str(entry.get('protocol') or 'tcp')})
     return out
+
+
+def host_ports(name, address, published):
+    """One host's published ports, checked across its roles (the second step of the topology).
+
+    ``address``: the host's internal address (``owu_wiring.address``). ``published``: role name ->
+    that role's ``<role>_bindings`` (see ``port_bindings``), for the roles that run on the host.
+    Returns ``{'errors': [...], 'bindings': [{'service', 'variable', 'address', 'port',
+    'protocol'}], 'internal_ports': [...]}``: two roles on one port and address are an error that
+    names both variables; ``internal_ports`` are the TCP ports bound on the internal address, the
+    ones the firewall opens to the other stack hosts.
+    """
+    if not isinstance(published, dict):
+        raise TopologyInputError('published must be a dict of role name to its bindings')
+    binds = []
+    for service, entries in published.items():
+        if entries is None:
+            continue
+        if not isinstance(entries, (list, tuple)):
+            raise TopologyInputError('%s_bindings must be a list, got %r' % (service, entries))
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise TopologyInputError('%s_bindings entries must be dicts, got %r' % (service, entry))
+            binds.append({'service': str(service), 'variable': str(entry.get('variable') or ''),
+                          'address': str(entry.get('address') or '0.0.0.0').strip('[]'),
+                          'port': _port(entry.get('port')), 'protocol': str(entry.get('protocol') or 'tcp')})
+    internal = sorted({b['port'] for b in binds if b['port'] is not None and b['protocol'] == 'tcp'
+                       and address and addresses_overlap(b['address'], address)
+                       and b['address'] not in WILDCARDS})
+    return {'errors': port_conflicts(name, binds), 'bindings': binds, 'internal_ports': internal}
 
 
 def port_conflicts(name, binds):
@@ -201,7 +203,8 @@ def port_conflicts(name, binds):
         if bind['port'] is None:
             continue
         for other in seen:
-            if other['port'] == bind['port'] and addresses_overlap(other['address'], bind['address']) \
+            if other['port'] == bind['port'] and other.get('protocol', 'tcp') == bind.get('protocol', 'tcp') \
+                    and addresses_overlap(other['address'], bind['address']) \
                     and (other['service'], other['variable']) != (bind['service'], bind['variable']):
                 errors.append(
                     '%s: %s (%s) and %s (%s) both publish port %d on %s/%s of this host: give one of them '
@@ -234,14 +237,6 @@ def _validate_host(name, settings, roles, multi_host):
     lan = str(settings['lan_address'] or '')
     if lan and not _is_ip(lan):
         errors.append('%s: owu_lan_address is %r: use an IP address of this host (or "" for every address)' % (name, lan))
-    for variable, key in (('openwebui_port', 'openwebui_port'), ('langfuse_stack_web_port', 'langfuse_web_port'),
-                          ('qdrant_port', 'qdrant_port'), ('reverse_proxy_http_port', 'proxy_http_port'),
-                          ('reverse_proxy_https_port', 'proxy_https_port')):
-        if _port(settings[key]) is None:
-            errors.append('%s: %s is %r: use a port number 1-65535' % (name, variable, settings[key]))
-    ollama_ports = settings['ollama_ports']
-    if not isinstance(ollama_ports, (list, tuple)) or any(_port(p) is None for p in ollama_ports):
-        errors.append('%s: ollama_port is %r: use a port number 1-65535 (per_gpu uses it and the next ones)' % (name, ollama_ports))
     extra = settings['firewall_extra_ports']
     if isinstance(extra, (str, int)) or not isinstance(extra, (list, tuple)):
         errors.append('%s: owu_firewall_extra_ports must be a list of ports such as [8443, "51820/udp"], got %r' % (name, extra))
@@ -281,8 +276,8 @@ def _validate_host(name, settings, roles, multi_host):
         if cert and email:
             warnings.append('%s: owu_tls_certificate is set, so owu_acme_email is not used' % name)
     if exposure == 'lan' and 'app' in roles:
-        warnings.append('%s: owu_exposure is lan: Open WebUI is published on %s:%s in plain HTTP, without the '
-                        'firewall' % (name, lan or '0.0.0.0', settings['openwebui_port']))
+        warnings.append('%s: owu_exposure is lan: Open WebUI is published on %s (openwebui_port) in plain HTTP, '
+                        'without the firewall' % (name, lan or '0.0.0.0'))
     return errors, warnings
 
 
@@ -338,25 +333,16 @@ def build(groups, hosts):
         host_errors, host_warnings = _validate_host(name, host, roles, multi_host)
         errors += host_errors
         warnings += host_warnings
-        binds = bindings(name, host, roles, publish) if not host_errors else []
-        errors += port_conflicts(name, binds)
         if multi_host and _is_ip(address):
             by_address.setdefault(str(ipaddress.ip_address(address)), []).append(name)
-        internal_ports = []
-        for service in ('ollama', 'qdrant', 'langfuse'):
-            for bind in binds:
-                if bind['service'] == service and bind['address'] in publish[service] and bind['port'] not in internal_ports:
-                    internal_ports.append(bind['port'])
         result_hosts[name] = {
             'roles': roles,
             'site_roles': [role for group, role in SITE_ROLES if group == 'all' or group in roles],
-            'bindings': binds,
             'wiring': {
                 'exposure': host['exposure'],
                 'address': address,
                 'publish': publish,
                 'peers': [],
-                'internal_ports': sorted(internal_ports),
                 'gpu_hosts': list(members[GROUP_GPU]),
                 'app_hosts': list(app_hosts),
                 'data_host': data_host,
@@ -380,14 +366,28 @@ def build(groups, hosts):
     }
 
 
-def connection_urls(app_host, data_host, data_address, qdrant_port=6333, langfuse_web_port=3001):
-    """URLs an app host uses for the data host's Qdrant and Langfuse (container names when local)."""
+def connection_urls(app_host, data_host, data_address, qdrant=None, langfuse=None):
+    """URLs an app host uses for the data host's Qdrant and Langfuse.
+
+    ``qdrant`` / ``langfuse``: the endpoints the data host's roles publish (``qdrant_endpoint``,
+    ``langfuse_stack_endpoint``: ``container``, ``port`` on the Docker network, ``published_port``
+    on the host); None or empty = not known. On the data host itself the container name and
+    network port, elsewhere the data host's internal address and the published port. Returns
+    ``{'qdrant': url or '', 'langfuse': url or ''}`` ({} without a data host).
+    """
     if not data_host:
         return {}
-    if app_host == data_host:
-        return {'qdrant': 'http://qdrant:6333', 'langfuse': 'http://langfuse-web:3000'}
-    host = '[%s]' % data_address if ':' in str(data_address) else str(data_address)
-    return {'qdrant': 'http://%s:%s' % (host, int(qdrant_port)), 'langfuse': 'http://%s:%s' % (host, int(langfuse_web_port))}
+    host = _url_host(data_address)
+    out = {}
+    for service, endpoint in (('qdrant', qdrant), ('langfuse', langfuse)):
+        endpoint = endpoint or {}
+        if not endpoint:
+            out[service] = ''
+        elif app_host == data_host:
+            out[service] = 'http://%s:%d' % (endpoint['container'], int(endpoint['port']))
+        else:
+            out[service] = 'http://%s:%d' % (host, int(endpoint['published_port']))
+    return out
 
 
 def _url_host(address):
@@ -395,26 +395,48 @@ def _url_host(address):
     return '[%s]' % address if ':' in address and not address.startswith('[') else address
 
 
+LOOPBACK_RE = re.compile(r'^(127[.]|::1$|localhost$)')
+
+
+def _reachable_address(host, bindings, internal, ansible_host):
+    """The address another host reaches ``host``'s service at, from what the service binds there:
+    the internal address when it is bound, else the first specific address that is not a
+    loopback, else (bound on every address) the host's ``ansible_host``; None when only the
+    loopback is bound or nothing."""
+    addresses = []
+    for bind in bindings or []:
+        address = str((bind or {}).get('address') or '0.0.0.0').strip('[]')
+        if not LOOPBACK_RE.match(address) and address not in addresses:
+            addresses.append(address)
+    if internal and any(a not in WILDCARDS and addresses_overlap(a, internal) for a in addresses):
+        return internal
+    specific = [a for a in addresses if a not in WILDCARDS]
+    if specific:
+        return specific[0]
+    if addresses:
+        return str(ansible_host or host)
+    return None
+
+
 def ollama_wiring(app_host, ollama_hosts, topology=None):
     """Every Ollama an app host uses, and the one embedding model both its consumers use.
 
     ``ollama_hosts``: per host that runs Ollama (the ``owu_gpu`` hosts, in group order), a dict
     with ``plan`` (the host's ``ollama_plan`` fact: ``instances`` [{name, port}], ``by_purpose``),
-    and optionally the inventory's ``publish`` (ollama_publish), ``publish_address``
-    (ollama_publish_address), ``publish_addresses`` (ollama_publish_addresses) and
-    ``ansible_host``. ``topology``: the ``build`` result (None = only ``app_host`` itself is
-    known, e.g. a role used alone); another host's internal address comes from its
-    ``wiring.publish.ollama`` there unless ``publish_addresses`` is set.
+    ``bindings`` (its ``ollama_bindings`` fact: the host addresses the role publishes the
+    instances on) and optionally ``ansible_host``. ``topology``: the ``build`` result (None = only
+    ``app_host`` itself is known, e.g. a role used alone), for each host's internal address.
 
     Returns ``{'urls': [...], 'unreachable': [{'host', 'url'}], 'embedding': {'model', 'url'}}``:
     ``urls`` lists this host's Ollama first (container names on the ``owu`` network), then each
-    other host's that is published for it (internal address, or ``ollama_publish: lan``);
+    other host's that is published beyond its loopback (at its internal address when bound there,
+    else the address it is bound on, else its ``ansible_host`` for every address);
     ``unreachable`` the others; ``embedding`` the first reachable host (same order) whose plan
     has an embedding model, and that host's first URL, so Open WebUI's RAG and the Pipelines
     memory filter embed with the same model on the same server (empty strings when none has one).
     """
     if not isinstance(ollama_hosts, dict):
-        raise TopologyInputError('ollama_hosts must be a dict of host name to {plan, publish, ...}')
+        raise TopologyInputError('ollama_hosts must be a dict of host name to {plan, bindings, ...}')
     topo_hosts = (topology or {}).get('hosts') or {}
     order = ([app_host] if app_host in ollama_hosts else []) + [h for h in ollama_hosts if h != app_host]
     urls, unreachable = [], []
@@ -429,16 +451,10 @@ def ollama_wiring(app_host, ollama_hosts, topology=None):
             host_urls = ['http://%s:%s' % (i['name'], int(i['port'])) for i in instances]
             reachable = True
         else:
-            internal = list(info.get('publish_addresses') or [])
-            if not internal:
-                internal = list((((topo_hosts.get(host) or {}).get('wiring') or {}).get('publish') or {}).get('ollama') or [])
-            reachable = bool(internal) or info.get('publish') == 'lan'
-            if internal:
-                address = internal[0]
-            else:
-                bind = str(info.get('publish_address') or '0.0.0.0')
-                address = (info.get('ansible_host') or host) if bind in WILDCARDS else bind
-            host_urls = ['http://%s:%s' % (_url_host(address), int(i['port'])) for i in instances]
+            internal = str((((topo_hosts.get(host) or {}).get('wiring') or {}).get('address')) or '')
+            address = _reachable_address(host, info.get('bindings'), internal, info.get('ansible_host'))
+            reachable = address is not None
+            host_urls = ['http://%s:%s' % (_url_host(address or host), int(i['port'])) for i in instances]
         if not reachable:
             unreachable += [{'host': host, 'url': url} for url in host_urls]
             continue

@@ -86,9 +86,21 @@ def test_host_in_no_service_group(tmp_path, run_playbook):
 
 
 def test_two_services_on_one_port(tmp_path, run_playbook):
+    # Each role publishes its bindings in its check; the topology compares them after the checks,
+    # still in the first play and before any change.
     host = _host(openwebui_port=3001)
-    run = _run(tmp_path, run_playbook, _inventory(gpu={'h1': host}, app={'h1': {}}, data={'h1': {}}))
-    _assert_refused(run, 'openwebui_port', 'langfuse_stack_web_port', 'port 3001')
+    result, report, failed = _run(tmp_path, run_playbook, _inventory(gpu={'h1': host}, app={'h1': {}}, data={'h1': {}}),
+                                  '--check', '-e', 'deploy_lock_path=%s' % (tmp_path / 'state' / 'deploy.lock'),
+                                  '-e', 'operations_state_dir=%s' % (tmp_path / 'state'))
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert [play['play']['name'] for play in report['plays']] == [VALIDATION_PLAY]
+    assert [name for name, _msg in failed] == ['numberone.owu.topology : Refuse two services on one port'], failed
+    message = failed[0][1]
+    for needle in ('h1: langfuse_stack (langfuse_stack_web_port) and openwebui (openwebui_port) both publish port 3001',
+                   'nothing was changed'):
+        assert needle in message, message
+    assert all(stats['changed'] == 0 for stats in report['stats'].values()), report['stats']
+    assert not (tmp_path / 'state').exists(), 'the deploy lock or the history was written'
 
 
 def test_public_without_domain(tmp_path, run_playbook):
@@ -148,7 +160,13 @@ def test_valid_multi_host_inventory_is_wired(tmp_path, run_playbook):
     assert wiring['data1']['publish'] == {'ollama': [], 'qdrant': ['192.0.2.13'], 'langfuse': ['192.0.2.13']}
     assert wiring['app1']['publish'] == {'ollama': [], 'qdrant': [], 'langfuse': []}
     assert sorted(wiring['app1']['peers']) == ['192.0.2.11', '192.0.2.13']
-    assert wiring['data1']['internal_ports'] == [3001, 6333]
+    # The ports the firewall opens to the other stack hosts are the ones the roles really bind on
+    # the internal address (their <role>_bindings): qdrant_publish_addresses=[] keeps Qdrant off it.
+    ports = {}
+    for task in report['plays'][0]['tasks']:
+        if task['task']['name'].endswith("Add the ports for the other stack hosts to this host's wiring"):
+            ports = {host: res['ansible_facts']['owu_wiring']['internal_ports'] for host, res in task['hosts'].items()}
+    assert ports == {'gpu1': [11434], 'app1': [], 'data1': [3001]}, ports
     # The Ollama servers and the one embedding model of the app host, computed once (owu_ollama).
     ollama = {}
     for task in report['plays'][0]['tasks']:

@@ -19,7 +19,7 @@ GROUPS = {'owu': ['h1'], 'owu_gpu': ['h1'], 'owu_app': ['h1'], 'owu_data': ['h1'
 
 def test_filters_are_registered():
     filters = plugin.FilterModule().filters()
-    assert set(filters) == {'owu_topology', 'owu_connection_urls', 'owu_ollama_wiring'}
+    assert set(filters) == {'owu_topology', 'owu_port_bindings', 'owu_host_ports', 'owu_connection_urls', 'owu_ollama_wiring'}
 
 
 def test_filter_matches_the_pure_function():
@@ -37,12 +37,26 @@ def test_bad_shape_is_a_filter_error():
         plugin.owu_topology({'owu': 'h1'}, {})
 
 
+def test_port_bindings_and_host_ports_filters():
+    binds = plugin.owu_port_bindings([{'address': '127.0.0.1', 'published': '3001'}], 'langfuse_stack_web_port')
+    assert binds == [{'variable': 'langfuse_stack_web_port', 'address': '127.0.0.1', 'port': 3001, 'protocol': 'tcp'}]
+    result = plugin.owu_host_ports('h1', '10.0.0.1', {'langfuse_stack': binds,
+                                                      'openwebui': plugin.owu_port_bindings([3001], 'openwebui_port', ['0.0.0.0'])})
+    assert len(result['errors']) == 1 and 'both publish port 3001' in result['errors'][0]
+    with pytest.raises(AnsibleFilterError, match='owu_port_bindings'):
+        plugin.owu_port_bindings([3000], 'openwebui_port')
+    with pytest.raises(AnsibleFilterError, match='owu_host_ports'):
+        plugin.owu_host_ports('h1', '10.0.0.1', ['x'])
+
+
 def test_connection_urls_filter():
-    assert plugin.owu_connection_urls('app1', 'data1', '10.0.0.3', '6333', 3001) == {
+    qdrant = {'container': 'qdrant', 'port': '6333', 'published_port': '6333'}
+    langfuse = {'container': 'langfuse-web', 'port': 3000, 'published_port': 3001}
+    assert plugin.owu_connection_urls('app1', 'data1', '10.0.0.3', qdrant, langfuse) == {
         'qdrant': 'http://10.0.0.3:6333', 'langfuse': 'http://10.0.0.3:3001'}
     assert plugin.owu_connection_urls('app1', '', '') == {}
-    with pytest.raises(AnsibleFilterError):
-        plugin.owu_connection_urls('app1', 'data1', '10.0.0.3', 'x')
+    with pytest.raises(AnsibleFilterError, match='container, port and published_port'):
+        plugin.owu_connection_urls('app1', 'data1', '10.0.0.3', {'container': 'qdrant'})
 
 
 def test_ollama_wiring_filter():
