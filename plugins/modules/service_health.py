@@ -94,6 +94,16 @@ options:
         C(/api/version) and C(/api/ps) from the server of O(url) and returns RV(ollama).
     type: bool
     default: false
+  also:
+    description:
+      - More checks made in the same run, once each, after the check of O(url) (and its waiting)
+        whatever its result - one round trip to the host for a service's whole verify step.
+      - Each item takes O(url) (required), O(method), O(status_code), O(json_field),
+        O(json_value), O(body_contains) and O(headers) (not logged); O(timeout),
+        O(validate_certs) and O(use_proxy) are the task's. Their results are RV(also), in order.
+    type: list
+    elements: dict
+    default: []
 extends_documentation_fragment:
   - numberone.owu._api
   - ansible.builtin.action_common_attributes
@@ -182,6 +192,14 @@ json:
   returned: when the last answer was JSON
   type: raw
   sample: {version: 0.32.15}
+also:
+  description:
+    - The results of the O(also) checks, in order, each with RV(is_available), RV(status),
+      RV(latency_ms), RV(reason), RV(url) and RV(json) (when JSON).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{url: http://127.0.0.1:6333/collections, is_available: true, status: 401, reason: OK}]
 ollama:
   description: What the Ollama server reports.
   returned: when O(ollama=true) and the check passed
@@ -226,7 +244,10 @@ ollama:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.numberone.owu.plugins.module_utils._api import api_argument_spec
-from ansible_collections.numberone.owu.plugins.module_utils._health import run
+from ansible_collections.numberone.owu.plugins.module_utils._health import check_once, run
+
+# What an O(also) item may set; the rest comes from the task.
+ALSO_KEYS = ('url', 'method', 'status_code', 'json_field', 'json_value', 'body_contains', 'headers')
 
 
 def main():
@@ -242,6 +263,7 @@ def main():
         retries=dict(type='int', default=60),
         delay=dict(type='float', default=2),
         ollama=dict(type='bool', default=False),
+        also=dict(type='list', elements='dict', default=[], no_log=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_by=dict(json_value='json_field'))
@@ -252,7 +274,25 @@ def main():
         module.fail_json(msg='retries and delay must be 0 or more')
     if params['timeout'] <= 0:
         module.fail_json(msg='timeout must be more than 0, got %s' % params['timeout'])
+    extra = []
+    for pos, item in enumerate(params['also']):
+        unknown = sorted(set(item) - set(ALSO_KEYS))
+        url = str(item.get('url') or '')
+        if unknown or not url.lower().startswith(('http://', 'https://')):
+            module.fail_json(msg='also[%d] needs an http(s) url and takes only %s (got %s)' % (
+                pos, ', '.join(ALSO_KEYS), ', '.join(unknown) or 'url %r' % url))
+        check = dict(params, method='GET', status_code=[200], json_field=None, json_value=None, body_contains=None,
+                     headers={}, wait=False, ollama=False)
+        check.update(item)
+        extra.append(check)
+    for item in extra:
+        module.no_log_values.update(str(v) for v in (item['headers'] or {}).values())
     result = run(params)
+    result['also'] = []
+    for item in extra:
+        answer = check_once(item)
+        answer['url'] = item['url']
+        result['also'].append(answer)
     module.exit_json(changed=False, url=params['url'], **result)
 
 

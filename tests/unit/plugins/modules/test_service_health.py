@@ -273,3 +273,41 @@ def test_redirect_is_followed(run_module, server):
     result = run_module(service_health.main, dict(url=server.url + '/', json_field='status'))
     assert result['is_available'] is True and result['status'] == 200
     assert [r['path'] for r in server.requests] == ['/', '/health']
+
+
+def test_also_checks_run_in_the_same_call_in_order(run_module, server):
+    # Qdrant's verify: 200 with the key, 401 without one, 200 with the read-only key.
+    def collections(req):
+        key = {k.lower(): v for k, v in req['headers'].items()}.get('api-key')
+        return Reply(200, {'status': 'ok'}) if key in ('full-key-0123456789', 'ro-key-0123456789') else Reply(401, b'Must provide an API key')
+    server.routes[('GET', '/collections')] = collections
+    result = run_module(service_health.main, dict(
+        url=server.url + '/collections', headers={'api-key': 'full-key-0123456789'}, json_field='status', json_value='ok',
+        also=[{'url': server.url + '/collections', 'status_code': [401]},
+              {'url': server.url + '/collections', 'headers': {'api-key': 'ro-key-0123456789'}, 'json_field': 'status', 'json_value': 'ok'},
+              {'url': server.url + '/collections', 'json_field': 'status'}]))
+    assert result['is_available'] is True
+    assert [(a['is_available'], a['status']) for a in result['also']] == [(True, 401), (True, 200), (False, 401)]
+    assert result['also'][2]['reason'].startswith('HTTP 401')
+    sent = [{k.lower(): v for k, v in r['headers'].items()}.get('api-key') for r in server.requests]
+    assert sent == ['full-key-0123456789', None, 'ro-key-0123456789', None]
+    dumped = json.dumps(result)
+    assert 'full-key-0123456789' not in dumped and 'ro-key-0123456789' not in dumped
+
+
+def test_also_runs_after_a_wait_whatever_its_result(run_module, server):
+    server.routes[('GET', '/health')] = [Reply(503, {'status': False})]
+    server.routes[('GET', '/projects')] = [Reply(200, {'data': [{'id': 'owu'}]})]
+    result = run_module(service_health.main, dict(url=server.url + '/health', wait=True, retries=1, delay=0,
+                                                  also=[{'url': server.url + '/projects', 'json_field': 'data.0.id',
+                                                         'json_value': 'owu'}]))
+    assert result['is_available'] is False and result['attempts'] == 2
+    assert result['also'][0]['is_available'] is True and result['also'][0]['url'] == server.url + '/projects'
+    assert [r['path'] for r in server.requests] == ['/health', '/health', '/projects']
+
+
+@pytest.mark.parametrize('item, needle', [({'status_code': [200]}, "url ''"), ({'url': 'ftp://x/'}, "url 'ftp://x/'"),
+                                          ({'url': 'http://x/', 'wait': True}, 'wait')])
+def test_also_items_are_checked(run_module, item, needle):
+    result = run_module(service_health.main, dict(url='http://127.0.0.1:1/', also=[item]))
+    assert result['failed'] is True and result['msg'].startswith('also[0] needs an http(s) url') and needle in result['msg']
