@@ -243,6 +243,39 @@ def test_an_app_host_uses_the_data_hosts_inventory_keys(tmp_path, run_playbook):
     assert not (tmp_path / 'secrets').exists() or not any((tmp_path / 'secrets').rglob('*key*'))
 
 
+def test_an_app_host_run_without_its_data_host_still_connects(tmp_path, run_playbook):
+    """`--limit a1` (a rollback of one host) leaves the data host out of the run: its Qdrant and
+    Langfuse endpoints must still reach the app host, from the data host's inventory key and the
+    controller's store, or Open WebUI would be re-created without Qdrant."""
+    secrets = tmp_path / 'secrets' / 'd1'
+    secrets.mkdir(parents=True)
+    for name, value in (('langfuse_public_key', 'pk-lf-stored-1'), ('langfuse_secret_key', 'sk-lf-stored-1')):
+        (secrets / name).write_text(value, encoding='utf-8')
+        os.chmod(str(secrets / name), 0o600)
+    data = _host(owu_internal_address='127.0.0.1', qdrant_api_key='inventory-qdrant-key-0123', langfuse_stack_web_port=3100)
+    result, report, failed = _run(tmp_path, run_playbook, _inventory(
+        gpu={'a1': _host()}, app={'a1': {}}, data={'d1': data},
+        group_vars={'owu_secrets_dir': str(tmp_path / 'secrets')}), '--limit', 'a1', *_topology_only(tmp_path))
+    assert result.returncode == 0 and not failed, (failed, result.stdout[-3000:])
+    said = [task['hosts']['a1']['msg'] for play in report['plays'] for task in play['tasks']
+            if task['task']['name'].endswith('Say which data services this host uses') and 'a1' in task['hosts']]
+    assert said == ['Qdrant: http://127.0.0.1:6333; Langfuse: http://127.0.0.1:3100'], said
+    # Nothing was generated for the data host.
+    assert sorted(p.name for p in secrets.iterdir()) == ['langfuse_public_key', 'langfuse_secret_key']
+
+
+def test_an_app_host_run_without_its_gpu_host_is_refused(tmp_path, run_playbook):
+    """Without the GPU host in the run (and no fact cache), its model plan is unknown and its
+    Ollama would drop out of Open WebUI's backends: refused in the first play, naming the fix."""
+    result, report, failed = _run(tmp_path, run_playbook, _inventory(
+        gpu={'g1': _host(owu_internal_address='192.0.2.11')}, app={'a1': _host(owu_internal_address='192.0.2.12')}),
+        '--limit', 'a1', *_topology_only(tmp_path))
+    assert result.returncode != 0
+    assert [play['play']['name'] for play in report['plays']] == [VALIDATION_PLAY]
+    assert [name for name, _msg in failed] == ['numberone.owu.topology : Refuse to wire an app host without the model plans of its GPU hosts']
+    assert 'a1 uses the Ollama of g1' in failed[0][1] and 'Add g1 to --limit' in failed[0][1] and 'Nothing was changed' in failed[0][1]
+
+
 # One bad value per role (several for the roles the issue named): site.yml --check on one local
 # host in every service group must stop in the first play, in the named role's `check` entry point,
 # with a message that names the variable, before the lock and with nothing changed on any host.
