@@ -271,11 +271,9 @@ compose_exists:
 """
 
 import os
-import shutil
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native, to_text
 
 from ansible_collections.numberone.owu.plugins.module_utils._engine import (
     PORT_LABEL,
@@ -284,6 +282,7 @@ from ansible_collections.numberone.owu.plugins.module_utils._engine import (
     addresses,
     supports_start_interval,
 )
+from ansible_collections.numberone.owu.plugins.module_utils._files import RootFiles
 from ansible_collections.numberone.owu.plugins.module_utils._health import run as check_health
 
 try:
@@ -395,15 +394,7 @@ def drift(hashes, infos, images, network):
     return ''
 
 
-def _read(path):
-    try:
-        with open(path, 'rb') as handle:
-            return to_text(handle.read(), errors='surrogate_or_strict')
-    except (IOError, OSError):
-        return None
-
-
-class Host(object):
+class Host(RootFiles):
     """One run of the module: ``api`` is the Docker SDK's low-level APIClient (or None)."""
 
     def __init__(self, module, api):
@@ -412,52 +403,7 @@ class Host(object):
         self.check = module.check_mode
         self.changed = False
 
-    # ----- files
-    def _ensure_dir(self, path, mode='0750'):
-        """Creates ``path`` (and its parents, 0755) with ``mode``; True when it would not exist yet (check mode)."""
-        if not os.path.isdir(path):
-            self.changed = True
-            if self.check:
-                return True
-            parent = os.path.dirname(path.rstrip('/'))
-            if parent and not os.path.isdir(parent):
-                self._ensure_dir(parent, '0755')
-            os.mkdir(path, int(mode, 8))
-        args = self.module.load_file_common_arguments({'path': path, 'mode': mode, 'owner': 'root', 'group': 'root'})
-        self.changed = self.module.set_fs_attributes_if_different(args, self.changed)
-        return False
-
-    def _write(self, path, text, mode):
-        """Write ``text`` to ``path`` with ``mode`` when it differs; returns (changed, before)."""
-        before = _read(path)
-        changed = before != text
-        if changed and not self.check:
-            fd, tmp = tempfile.mkstemp(prefix='.owu-', dir=os.path.dirname(path))
-            try:
-                with os.fdopen(fd, 'wb') as handle:
-                    handle.write(to_bytes(text))
-                os.chmod(tmp, int(mode, 8))
-                self.module.atomic_move(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        if os.path.exists(path):
-            args = self.module.load_file_common_arguments({'path': path, 'mode': mode, 'owner': 'root', 'group': 'root'})
-            changed = self.module.set_fs_attributes_if_different(args, changed)
-        self.changed = self.changed or changed
-        return changed, before
-
-    def _remove(self, path):
-        if not os.path.lexists(path):
-            return False
-        self.changed = True
-        if not self.check:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
-        return True
-
+    # ----- files (_ensure_dir, _write, _remove: module_utils/_files.py)
     def write_service_files(self, volumes):
         """O(directories), then O(files) and O(secret_files); returns (changed, diffs of the public files)."""
         params = self.module.params

@@ -138,10 +138,11 @@ compose_error:
 import json
 import os
 import re
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.numberone.owu.plugins.module_utils._files import RootFiles, read_text
 
 try:
     import docker
@@ -188,58 +189,12 @@ def version_at_least(version, minimum):
     return parts(version) >= parts(minimum)
 
 
-def _read(path):
-    try:
-        with open(path, 'rb') as handle:
-            return to_text(handle.read(), errors='surrogate_or_strict')
-    except (IOError, OSError):
-        return None
-
-
-class Daemon(object):
+class Daemon(RootFiles):
     def __init__(self, module):
         self.module = module
         self.params = module.params
         self.check = module.check_mode
         self.changed = False
-
-    def _ensure_dir(self, path):
-        if not os.path.isdir(path):
-            self.changed = True
-            if self.check:
-                return
-            os.makedirs(path, 0o755)
-        args = self.module.load_file_common_arguments({'path': path, 'mode': '0755', 'owner': 'root', 'group': 'root'})
-        self.changed = self.module.set_fs_attributes_if_different(args, self.changed)
-
-    def _write(self, path, text, validate=None):
-        """Writes ``text`` when it differs (after ``validate(tmp)``); returns (changed, before)."""
-        before = _read(path)
-        changed = before != text
-        if changed and not self.check:
-            directory = os.path.dirname(path)
-            fd, tmp = tempfile.mkstemp(prefix='.owu-', dir=directory if os.path.isdir(directory) else None)
-            try:
-                with os.fdopen(fd, 'wb') as handle:
-                    handle.write(to_bytes(text))
-                os.chmod(tmp, 0o644)
-                if validate:
-                    validate(tmp)
-                self.module.atomic_move(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        if os.path.exists(path):
-            args = self.module.load_file_common_arguments({'path': path, 'mode': '0644', 'owner': 'root', 'group': 'root'})
-            changed = self.module.set_fs_attributes_if_different(args, changed)
-        self.changed = self.changed or changed
-        return changed, before
-
-    def _remove(self, path):
-        if os.path.lexists(path):
-            self.changed = True
-            if not self.check:
-                os.unlink(path)
 
     def dockerd_version(self):
         binary = self.module.get_bin_path('dockerd')
@@ -271,7 +226,7 @@ class Daemon(object):
                 path = os.path.join(directory, entry)
                 if not entry.endswith('.json') or not os.path.isfile(path):
                     continue
-                text = _read(path)
+                text = read_text(path)
                 try:
                     value = json.loads(text)
                 except ValueError as exc:
@@ -296,27 +251,21 @@ class Daemon(object):
         version = self.dockerd_version()
         directory = params['fragments_dir']
         if directory:
-            self._ensure_dir(directory)
-            if params['fragments_readme'] is not None and (os.path.isdir(directory) or not self.check):
-                self._write(os.path.join(directory, 'README'), params['fragments_readme'])
+            self._ensure_dir(directory, '0755')
+            if params['fragments_readme'] is not None:
+                self._write(os.path.join(directory, 'README'), params['fragments_readme'], '0644')
             name = params['fragment_name']
             if name:
                 target = os.path.join(directory, name + '.json')
                 if params['fragment_state'] == 'absent':
                     self._remove(target)
-                elif os.path.isdir(directory) or not self.check:
-                    self._write(target, render(params['fragment']))
                 else:
-                    self.changed = True
+                    self._write(target, render(params['fragment']), '0644')
         fragments = self.fragments()
         self.config = merge(list(params['settings_before']) + list(fragments.values()) + list(params['settings_after']))
         text = render(self.config)
-        self._ensure_dir(os.path.dirname(params['path']))
-        if self.check and not os.path.isdir(os.path.dirname(params['path'])):
-            file_changed, before = True, None
-            self.changed = True
-        else:
-            file_changed, before = self._write(params['path'], text, self.validate_with(version))
+        self._ensure_dir(os.path.dirname(params['path']), '0755')
+        file_changed, before = self._write(params['path'], text, '0644', self.validate_with(version))
         return {
             'config': self.config, 'fragments': list(fragments), 'file_changed': file_changed,
             'dockerd_version': version, 'validated': self.validated,
@@ -325,7 +274,7 @@ class Daemon(object):
         }
 
     def read(self):
-        text = _read(self.params['path'])
+        text = read_text(self.params['path'])
         try:
             config = json.loads(text) if text else {}
         except ValueError as exc:

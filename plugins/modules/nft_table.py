@@ -98,18 +98,10 @@ actions:
 
 import json
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-
-def _read(path):
-    try:
-        with open(path, 'rb') as handle:
-            return to_text(handle.read(), errors='surrogate_or_strict')
-    except (IOError, OSError):
-        return None
+from ansible_collections.numberone.owu.plugins.module_utils._files import RootFiles, read_text
 
 
 def parse_table(text):
@@ -123,7 +115,7 @@ def parse_table(text):
     return chains, comments
 
 
-class Table(object):
+class Table(RootFiles):
     def __init__(self, module):
         self.module = module
         self.params = module.params
@@ -145,44 +137,24 @@ class Table(object):
                 self.module.fail_json(msg='systemctl %s failed: %s' % (' '.join(args), (err or out).strip()),
                                       actions=self.actions)
 
-    def _write(self, path, text, mode, validate=None):
-        before = _read(path)
-        changed = before != text
+    def _put(self, path, text, mode, validate=None):
+        """Writes ``text`` (its directory 0755) when it differs, with the file's diff; returns whether it changed."""
+        self._ensure_dir(os.path.dirname(path), '0755')
+        changed, before = self._write(path, text, mode, validate)
         self.diff.append({'before_header': path, 'after_header': path, 'before': before or '', 'after': text})
-        if changed and not self.check:
-            directory = os.path.dirname(path)
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
-            fd, tmp = tempfile.mkstemp(prefix='.owu-', dir=directory)
-            try:
-                with os.fdopen(fd, 'wb') as handle:
-                    handle.write(to_bytes(text))
-                os.chmod(tmp, mode)
-                if validate:
-                    validate(text)
-                self.module.atomic_move(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        if os.path.exists(path):
-            args = self.module.load_file_common_arguments({'path': path, 'mode': '%04o' % mode, 'owner': 'root', 'group': 'root'})
-            changed = self.module.set_fs_attributes_if_different(args, changed)
-        self.changed = self.changed or changed
         return changed
 
-    def _check_rules(self, text):
-        rc, out, err = self.module.run_command([self.nft, '-c', '-f', '-'], data=text, binary_data=True)
+    def _check_rules(self, tmp):
+        """``nft -c`` on the new rules (from stdin: the same text as the file ``tmp``)."""
+        rc, out, err = self.module.run_command([self.nft, '-c', '-f', '-'], data=self.params['rules'], binary_data=True)
         if rc != 0:
             self.module.fail_json(msg='nft -c refuses the new rules for table inet %s: %s' % (self.params['table'], (err or out).strip()))
 
-    def _remove(self, path):
-        if not os.path.lexists(path):
-            return False
-        self.changed = True
-        self.diff.append({'before_header': path, 'after_header': path, 'before': _read(path) or '', 'after': ''})
-        if not self.check:
-            os.unlink(path)
-        return True
+    def _drop(self, path):
+        """Removes ``path`` with the file's diff; returns whether it existed."""
+        if os.path.lexists(path):
+            self.diff.append({'before_header': path, 'after_header': path, 'before': read_text(path) or '', 'after': ''})
+        return self._remove(path)
 
     def _state(self, verb):
         rc, out, err = self.run(self.module.get_bin_path('systemctl', required=True), verb, self.params['unit_name'] + '.service')
@@ -201,9 +173,9 @@ class Table(object):
         return True, chains, comments
 
     def present(self):
-        rules_changed = self._write(self.params['rules_file'], self.params['rules'], 0o600,
-                                    validate=self._check_rules if self.nft else None)
-        unit_changed = self._write(self.unit_path, self.params['unit'], 0o644)
+        rules_changed = self._put(self.params['rules_file'], self.params['rules'], '0600',
+                                  validate=self._check_rules if self.nft else None)
+        unit_changed = self._put(self.unit_path, self.params['unit'], '0644')
         if unit_changed:
             self.systemctl('daemon-reload')
         name = self.params['unit_name'] + '.service'
@@ -226,8 +198,8 @@ class Table(object):
                 self.systemctl('stop', name)
             if self._state('is-enabled') == 'enabled':
                 self.systemctl('disable', name)
-            unit_changed = self._remove(self.unit_path)
-        rules_changed = self._remove(self.params['rules_file'])
+            unit_changed = self._drop(self.unit_path)
+        rules_changed = self._drop(self.params['rules_file'])
         if unit_changed:
             self.systemctl('daemon-reload')
         return rules_changed, unit_changed
