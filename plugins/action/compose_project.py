@@ -101,6 +101,7 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = True
+    _checks = ([], {})  # the services' http_checks as compose_host's checks and check_headers (run)
 
     def _module(self, name, args, task_vars):
         result = self._execute_module(module_name=name, module_args=args, task_vars=task_vars)
@@ -143,6 +144,7 @@ class ActionModule(ActionBase):
             self._read_sources(params['services'], params['step'] == 'apply')
             files = render(params['project'], params['role'], params['services'], params['network'],
                            params['project_dir'])
+            self._checks = _compose.http_checks(params['services'])
         except (_compose.ComposeInputError, AnsibleFileNotFound, IOError, OSError, UnicodeError) as exc:
             raise AnsibleActionFail('project %s: %s' % (params['project'], to_native(exc)))
         try:
@@ -211,12 +213,14 @@ class ActionModule(ActionBase):
         """compose_host's arguments that list the services and ask their HTTP health checks."""
         services = params['services']
         checks = http_checks(services)
+        more, more_headers = self._checks
         return {
             'services': [{'name': d['name'], 'container_name': d.get('container_name') or d['name'],
                           'port': d.get('port'), 'image': d['image']} for d in services],
             'health': [dict((k, v) for k, v in check.items() if k != 'headers')
                        for check in (dict(c, service=n) for n, c in checks)],
             'health_headers': dict((n, c['headers']) for n, c in checks if c.get('headers')),
+            'checks': more, 'check_headers': more_headers,
             'wait': not self._task.check_mode, 'retries': params['health_retries'], 'delay': params['health_delay'],
         }
 
@@ -230,7 +234,8 @@ class ActionModule(ActionBase):
                     outcome.get('reason', '')))
             answers[name] = bool(outcome.get('is_available'))
         return {'project': params['project'], 'dir': params['project_dir'], 'docker_ready': ready,
-                'changed': False, 'pending': False, 'services': listed['services'], 'answers': answers}
+                'changed': False, 'pending': False, 'services': listed['services'], 'answers': answers,
+                'checks': listed.get('checks') or {}}
 
     def _status(self, params, task_vars, docker_ready=None):
         """Reads the containers and asks every http_health in one round trip (compose_host status)."""
@@ -249,6 +254,6 @@ class ActionModule(ActionBase):
         removed = self._host('remove', params, task_vars, containers=list(files['containers'].values()))
         changed = bool(down_changed or removed['changed'] or (probe['compose_exists'] and self._task.check_mode))
         state = {'project': params['project'], 'dir': params['project_dir'], 'docker_ready': probe['docker_ready'],
-                 'changed': changed, 'pending': False, 'services': {}, 'answers': {}}
+                 'changed': changed, 'pending': False, 'services': {}, 'answers': {}, 'checks': {}}
         return {'changed': changed, 'removed': removed['removed'], 'compose_out': state,
                 'msg': '%s: %s.' % (params['project'], 'removed (volumes kept)' if changed else 'not on this host')}

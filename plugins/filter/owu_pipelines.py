@@ -32,6 +32,14 @@ def owu_pipelines_bad_url_valves(valves, valve_vars, url_regex):
     return _pipelines.bad_url_valves(_plain(valves), _plain(valve_vars), to_native(url_regex))
 
 
+def owu_pipelines_valve_answers(read, filters):
+    """One answer per filter from the one call that read every filter's valves (see owu_pipelines_valve_answers.yml)."""
+    try:
+        return _pipelines.valve_answers(_plain(read) or {}, _plain(filters) or [])
+    except ValueError as exc:
+        raise AnsibleFilterError('owu_pipelines_valve_answers: %s' % to_native(exc))
+
+
 def owu_pipelines_valve_problems(results, kind, valves=None, valve_vars=None):
     """What the Pipelines API answers say is wrong (see owu_pipelines_valve_problems.yml)."""
     if kind not in _KINDS:
@@ -55,6 +63,7 @@ class FilterModule:
         return {
             'owu_pipelines_auto_valves': owu_pipelines_auto_valves,
             'owu_pipelines_bad_url_valves': owu_pipelines_bad_url_valves,
+            'owu_pipelines_valve_answers': owu_pipelines_valve_answers,
             'owu_pipelines_valve_problems': owu_pipelines_valve_problems,
             'owu_pipelines_folder_files': owu_pipelines_folder_files,
         }

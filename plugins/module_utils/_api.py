@@ -144,7 +144,7 @@ def origin_of(url):
 
 
 def request(url, method='GET', payload=None, data=None, headers=None, timeout=10,
-            validate_certs=True, use_proxy=True):
+            validate_certs=True, use_proxy=True, follow_redirects='safe'):
     """Send one request; never raises for HTTP or network errors.
 
     ``payload`` is sent as JSON; ``data`` as raw bytes. ``timeout`` bounds the connection and
@@ -153,7 +153,8 @@ def request(url, method='GET', payload=None, data=None, headers=None, timeout=10
     Returns ``(response, info)``. ``response`` is the open response (the caller reads and closes
     it) when the server answered with a status below 400, else ``None``. ``info`` has ``status``
     (HTTP status, ``-1`` without an HTTP answer), ``msg``, ``url``, ``headers`` (lower-case keys)
-    and, for HTTP errors, ``body`` (bytes).
+    and, for HTTP errors, ``body`` (bytes). With ``follow_redirects='none'`` a redirect is
+    answered as it is (status 301, 302, 307 or 308, its ``location`` in ``headers``).
     """
     headers = dict(headers or {})
     if payload is not None:
@@ -166,7 +167,7 @@ def request(url, method='GET', payload=None, data=None, headers=None, timeout=10
     # headers and data travel on the request object, not the opener.
     try:
         kwargs = dict(data=data, headers=headers, timeout=timeout, validate_certs=validate_certs,
-                      use_proxy=use_proxy, http_agent='numberone.owu', follow_redirects='safe')
+                      use_proxy=use_proxy, http_agent='numberone.owu', follow_redirects=follow_redirects)
         context = _ssl_context(validate_certs)
         if context is not None:
             response = Request().open(method, url, context=context, **kwargs)

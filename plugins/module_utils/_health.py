@@ -149,7 +149,8 @@ def check_once(params, clock=time.monotonic):
     start = clock()
     response, info = request(params['url'], method=params['method'], headers=params['headers'],
                              timeout=params['timeout'], validate_certs=params['validate_certs'],
-                             use_proxy=params['use_proxy'])
+                             use_proxy=params['use_proxy'],
+                             follow_redirects='safe' if params.get('follow_redirects', True) else 'none')
     status = info['status']
     body = b''
     if response is not None:
@@ -169,6 +170,8 @@ def check_once(params, clock=time.monotonic):
                                   params['status_code'], params['json_field'], params['json_value'],
                                   params['body_contains'])
     result = _outcome(ok, status, start, clock, reason)
+    if 300 <= status < 400 and info['headers'].get('location'):
+        result['location'] = info['headers']['location']
     if parsed is not _MISSING:
         result['json'] = parsed
     return result

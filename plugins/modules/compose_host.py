@@ -144,6 +144,21 @@ options:
     description: Service name -> the request headers of its check (they may carry an API key).
     type: dict
     default: {}
+  checks:
+    description:
+      - With V(step=status), more HTTP checks (the services' C(http_checks)), each asked once after
+        the O(health) checks, in the same process - C(name) (unique in the project), C(service),
+        C(path) on the service's address or an absolute C(url), C(method), C(status_code),
+        C(json_field), C(json_value), C(body_contains), C(follow_redirects) (default V(true)) and
+        C(json) (V(true) hands back the parsed JSON answer; never for an answer that holds a secret).
+      - A check of a service that does not run on O(network) is left out of RV(checks) (unless it has a C(url)).
+    type: list
+    elements: dict
+    default: []
+  check_headers:
+    description: Check name -> the request headers of that check of O(checks) (they may carry an API key).
+    type: dict
+    default: {}
   wait:
     description: Ask each check again every O(delay) seconds, up to O(retries) more times, until it passes.
     type: bool
@@ -234,6 +249,12 @@ services:
   type: dict
 answers:
   description: Service -> the outcome of its check (is_available, status, reason, attempts).
+  returned: step=status, or step=prepare when RV(up_needed) is false
+  type: dict
+checks:
+  description:
+    - Check name -> the outcome of that check of O(checks) (is_available, status, reason,
+      C(location) for a redirect answered as it is, and C(json) when the check asks for it).
   returned: step=status, or step=prepare when RV(up_needed) is false
   type: dict
 containers:
@@ -570,17 +591,27 @@ class Host(RootFiles):
             url = (where.get(name) or {}).get('url')
             if not url:
                 continue
-            answers[name] = self._ask(url + (check.get('path') or '/'), check, params['health_headers'].get(name) or {})
-        return {'containers': listed, 'services': where, 'answers': answers}
+            answers[name] = self._ask(url + (check.get('path') or '/'), check, params['health_headers'].get(name) or {},
+                                      params['wait'])
+        checks = {}
+        for check in params['checks']:
+            base = (where.get(check.get('service')) or {}).get('url')
+            url = check.get('url') or (base + (check.get('path') or '/') if base else '')
+            if url:
+                checks[check['name']] = self._ask(url, check, params['check_headers'].get(check['name']) or {}, False,
+                                                  keep_json=bool(check.get('json')))
+        return {'containers': listed, 'services': where, 'answers': answers, 'checks': checks}
 
-    def _ask(self, url, check, headers):
+    def _ask(self, url, check, headers, wait, keep_json=False):
         params = self.module.params
         result = check_health({
-            'url': url, 'method': 'GET', 'headers': headers, 'timeout': 5, 'validate_certs': True, 'use_proxy': False,
-            'status_code': check.get('status_code') or [200], 'json_field': check.get('json_field'),
-            'json_value': check.get('json_value'), 'body_contains': None, 'wait': params['wait'],
-            'retries': params['retries'], 'delay': params['delay'], 'ollama': False})
-        result.pop('json', None)
+            'url': url, 'method': check.get('method') or 'GET', 'headers': headers, 'timeout': 5,
+            'validate_certs': True, 'use_proxy': False, 'status_code': check.get('status_code') or [200],
+            'json_field': check.get('json_field'), 'json_value': check.get('json_value'),
+            'body_contains': check.get('body_contains'), 'follow_redirects': check.get('follow_redirects', True) is not False,
+            'wait': wait, 'retries': params['retries'], 'delay': params['delay'], 'ollama': False})
+        if not keep_json:
+            result.pop('json', None)
         return result
 
     def inspect(self):
@@ -630,6 +661,8 @@ def main():
             services=dict(type='list', elements='dict', default=[]),
             health=dict(type='list', elements='dict', default=[]),
             health_headers=dict(type='dict', default={}, no_log=True),
+            checks=dict(type='list', elements='dict', default=[]),
+            check_headers=dict(type='dict', default={}, no_log=True),
             wait=dict(type='bool', default=False),
             retries=dict(type='int', default=60),
             delay=dict(type='float', default=2),

@@ -34,12 +34,14 @@ description:
     the task is done. Otherwise M(community.docker.docker_compose_v2) applies the project
     (C(up --wait), orphans removed, images pulled only when missing); then, in one more round
     trip, the project's containers are read and each service with an C(http_health) is asked
-    until it answers (the checks of M(numberone.owu.service_health)).
+    until it answers (the checks of M(numberone.owu.service_health)); then each of the services'
+    C(http_checks) is asked once, in the same round trip, its outcome handed back by name in
+    C(checks) for the role to judge.
   - In check mode a project whose files stay the same but whose containers Compose would
     create, re-create or start (a stopped container, a changed image) reports changed, with the
     reason in RV(up_reason).
   - Returns RV(compose_out) (project, dir, docker_ready, changed, pending, services with their
-    container, ip and url, answers) and RV(volumes) (volume -> its directory on the host).
+    container, ip and url, answers, checks) and RV(volumes) (volume -> its directory on the host).
   - No secret reaches the result; the secret file's text travels as a C(no_log) option.
 options:
   step:
@@ -126,7 +128,9 @@ compose_out:
   description:
     - The project's state - project, dir, docker_ready, changed (files or containers), pending
       (check mode with files that would change), services (service -> container, running, ip,
-      url) and answers (service -> whether its http_health answered).
+      url), answers (service -> whether its http_health answered) and checks (check name -> the
+      outcome of that C(http_checks) item - is_available, status, reason, location - for the
+      services that run).
   returned: step=apply, step=status or step=absent
   type: dict
 volumes:

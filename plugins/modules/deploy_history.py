@@ -51,6 +51,19 @@ options:
     type: list
     elements: str
     default: []
+  images_label:
+    description:
+      - Fill the entry's C(images) in the same round trip from the host's Docker Engine - container
+        name -> the image reference it was created from (C(Config.Image)) of every container that
+        has this label (the collection's C(com.numberone.owu.role)).
+      - When no engine answers (no socket - a run whose tags left the docker role out started no
+        container), nothing is added or updated and RV(engine_answered) is V(false).
+      - Needs the Docker SDK for Python on the host.
+    type: str
+  docker_host:
+    description: The engine's address, for O(images_label).
+    type: str
+    default: unix:///var/run/docker.sock
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - numberone.owu._attributes
@@ -109,6 +122,10 @@ entry:
     action: upgrade
     who: alice@laptop
     result: ok
+engine_answered:
+  description: With O(images_label), whether the Docker Engine answered (else nothing was added); V(true) without it.
+  returned: always
+  type: bool
 entries:
   description: The whole history after the module ran, oldest first.
   returned: always
@@ -123,7 +140,17 @@ import os
 import tempfile
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+
+try:
+    import docker
+    from docker.errors import DockerException, NotFound
+    HAS_DOCKER = True
+    DOCKER_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - depends on the host
+    HAS_DOCKER = False
+    DOCKER_IMPORT_ERROR = exc
 
 
 def parse(text):
@@ -210,6 +237,30 @@ def write_atomic(path, text):
         raise
 
 
+def engine_images(module, label, docker_host):
+    """Container name -> Config.Image of the containers with ``label``; None when no engine answers."""
+    if docker_host.startswith('unix://') and not os.path.exists(docker_host[len('unix://'):]):
+        return None
+    if not HAS_DOCKER:
+        module.fail_json(msg=missing_required_lib('docker (the Docker SDK for Python)'), exception=DOCKER_IMPORT_ERROR)
+    try:
+        api = docker.APIClient(base_url=docker_host, version='auto', timeout=60)
+        listed = api.containers(all=True, filters={'label': label})
+    except DockerException:
+        return None
+    images = {}
+    for item in listed:
+        name = (item.get('Names') or ['/'])[0].lstrip('/')
+        try:
+            info = api.inspect_container(item['Id'])
+        except NotFound:  # removed since it was listed
+            continue
+        except DockerException as exc:
+            module.fail_json(msg='reading container %s from %s failed: %s' % (name, docker_host, to_native(exc)))
+        images[name] = (info.get('Config') or {}).get('Image') or item.get('Image') or ''
+    return dict(sorted(images.items()))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -218,6 +269,8 @@ def main():
             id=dict(type='str', default=''),
             entry=dict(type='dict', default={}),
             unless_last_matches=dict(type='list', elements='str', default=[]),
+            images_label=dict(type='str'),
+            docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
         ),
         supports_check_mode=True,
     )
@@ -225,9 +278,15 @@ def main():
     text = read(params['path'])
     entries = parse(text)
     if params['state'] == 'query':
-        module.exit_json(changed=False, entry={}, entries=entries)
+        module.exit_json(changed=False, entry={}, entries=entries, engine_answered=True)
+    entry_in = dict(params['entry'])
+    if params['images_label']:
+        images = engine_images(module, params['images_label'], params['docker_host'])
+        if images is None:
+            module.exit_json(changed=False, entry={}, entries=entries, engine_answered=False)
+        entry_in['images'] = images
     try:
-        new_entries, entry = apply(entries, params['id'], params['entry'], params['unless_last_matches'], time.time())
+        new_entries, entry = apply(entries, params['id'], entry_in, params['unless_last_matches'], time.time())
     except KeyError:
         module.fail_json(msg='No entry with id %s in %s (ids: %s)' % (
             params['id'], params['path'], ', '.join(str(item.get('id')) for item in entries) or 'none'))
@@ -237,7 +296,7 @@ def main():
         write_atomic(params['path'], new_text)
     if changed and module.check_mode and not params['id']:
         entry = dict(entry, id='check-mode')
-    module.exit_json(changed=changed, entry=entry, entries=new_entries)
+    module.exit_json(changed=changed, entry=entry, entries=new_entries, engine_answered=True)
 
 
 if __name__ == '__main__':

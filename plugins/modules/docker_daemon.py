@@ -73,6 +73,12 @@ options:
     description: Also read the running engine and the Compose plugin's version (RV(engine), RV(compose_version)).
     type: bool
     default: false
+  service:
+    description:
+      - A systemd unit (V(docker)) whose C(UnitFileState) and C(ActiveState) to report in RV(service), read
+        with one C(systemctl show); the role then skips its C(systemd_service) round trip when the unit is
+        already enabled and running as asked.
+    type: str
   apply:
     description: V(false) writes nothing and reports the file as it is.
     type: bool
@@ -133,6 +139,14 @@ compose_error:
   description: Why the Compose plugin's version could not be read.
   returned: always
   type: str
+service:
+  description:
+    - With O(service), the unit's C(UnitFileState) (C(enabled), C(disabled), ...) and C(ActiveState) (C(active),
+      C(inactive), ...) as C(systemctl show) reports them; empty without O(service), without C(systemctl), or
+      when C(systemctl) fails.
+  returned: always
+  type: dict
+  sample: {UnitFileState: enabled, ActiveState: active}
 """
 
 import json
@@ -309,6 +323,22 @@ class Daemon(RootFiles):
         return info, version, error
 
 
+def unit_state(module, unit):
+    """The unit's UnitFileState and ActiveState from one ``systemctl show``; {} when unknown."""
+    systemctl = module.get_bin_path('systemctl')
+    if not unit or not systemctl:
+        return {}
+    rc, out, dummy = module.run_command([systemctl, 'show', unit, '--property=UnitFileState,ActiveState'])
+    if rc != 0:
+        return {}
+    state = {}
+    for line in out.splitlines():
+        key, sep, value = line.partition('=')
+        if sep and key in ('UnitFileState', 'ActiveState'):
+            state[key] = value.strip()
+    return state
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -323,6 +353,7 @@ def main():
             validate_min_version=dict(type='str', default='23.0'),
             engine=dict(type='bool', default=False),
             apply=dict(type='bool', default=True),
+            service=dict(type='str'),
             docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
         ),
         required_if=[('apply', True, ('fragments_dir',))],
@@ -338,7 +369,7 @@ def main():
     result = daemon.apply() if params['apply'] else daemon.read()
     info, compose_version, compose_error = daemon.engine() if params['engine'] else (None, '', '')
     module.exit_json(changed=daemon.changed, engine=info, compose_version=compose_version,
-                     compose_error=compose_error, **result)
+                     compose_error=compose_error, service=unit_state(module, params['service']), **result)
 
 
 if __name__ == '__main__':

@@ -36,6 +36,12 @@ A service description (one dict per service, every key but ``name`` and ``image`
                          older engine start_interval is left out (Compose refuses it there)
     http_health          {path, status_code, json_field, json_value, headers}: what the runtime
                          asks over HTTP once Compose reports the container healthy
+    http_checks          [{name, path | url, method, status_code, json_field, json_value,
+                         body_contains, headers, follow_redirects, json}]: more HTTP checks the runtime
+                         asks once each in the same round trip, after the health checks (a key
+                         that must be required, a redirect); their outcomes come back by name in
+                         the project's state (``checks``), for the role to judge; ``json: true``
+                         hands back the parsed answer too (never for one that holds a secret)
     gpus                 {} (none), {'count': 'all'|N} or {'device_ids': ['0', ...]}: NVIDIA devices
     depends_on           {service: 'service_healthy' | 'service_started'}
     labels               {name: value}
@@ -78,8 +84,11 @@ _ENV_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 _DURATION_RE = re.compile(r'^([0-9]+(ms|s|m|h))+$')
 _KNOWN = frozenset((
     'name', 'container_name', 'image', 'command', 'entrypoint', 'environment', 'secret_environment', 'secret_command',
-    'volumes', 'binds', 'ports', 'port', 'healthcheck', 'http_health', 'gpus', 'depends_on', 'labels',
-    'restart', 'config_hash', 'options', 'files', 'directories'))
+    'volumes', 'binds', 'ports', 'port', 'healthcheck', 'http_health', 'http_checks', 'gpus', 'depends_on',
+    'labels', 'restart', 'config_hash', 'options', 'files', 'directories'))
+_CHECK_KEYS = frozenset(('name', 'path', 'url', 'method', 'status_code', 'json_field', 'json_value', 'body_contains',
+                         'headers', 'follow_redirects', 'json'))
+_METHODS = ('GET', 'HEAD', 'POST')
 # Keys the runtime owns: passing them through ``options`` would bypass its checks.
 _OWNED_OPTIONS = frozenset((
     'image', 'container_name', 'environment', 'env_file', 'volumes', 'ports', 'networks', 'network_mode',
@@ -371,6 +380,44 @@ def _service(desc, role, network, names, start_interval_ok=False):
             _fail(name, 'set command or secret_command, not both')
         override['command'] = secret_command
     return name, container, service, override, files, directories
+
+
+def http_checks(services):
+    """The services' ``http_checks`` as the host module's ``checks`` (each with its ``service``) and
+    ``check_headers`` (check name -> headers, which may carry a key): ``(checks, headers)``."""
+    checks, headers = [], {}
+    for desc in services:
+        service = desc.get('name')
+        items = desc.get('http_checks') or []
+        if not isinstance(items, (list, tuple)):
+            _fail(service, 'http_checks must be a list of checks (got %r)' % (items,))
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get('name'), str) or not item.get('name'):
+                _fail(service, 'every http_checks item needs a name (got %r)' % (item,))
+            name = item['name']
+            unknown = sorted(set(item) - _CHECK_KEYS)
+            if unknown:
+                _fail(service, 'http_checks %s: unknown keys %s' % (name, ', '.join(unknown)))
+            if name in headers or any(c['name'] == name for c in checks):
+                _fail(service, 'http_checks %s: the name is used twice in the project' % name)
+            if not item.get('url') and not str(item.get('path') or '').startswith('/'):
+                _fail(service, 'http_checks %s: set a path starting with / or an absolute url' % name)
+            if item.get('url') and not re.match(r'^https?://', str(item['url'])):
+                _fail(service, 'http_checks %s: url must start with http:// or https:// (got %r)' % (name, item['url']))
+            method = str(item.get('method') or 'GET').upper()
+            if method not in _METHODS:
+                _fail(service, 'http_checks %s: method must be one of %s (got %r)' % (name, ', '.join(_METHODS), method))
+            check = dict((k, v) for k, v in item.items() if k != 'headers' and v is not None)
+            check.update(service=service, method=method)
+            if 'status_code' in check:
+                check['status_code'] = [int(c) for c in (check['status_code'] if isinstance(check['status_code'], (list, tuple))
+                                                         else [check['status_code']])]
+            checks.append(check)
+            if item.get('headers'):
+                if not isinstance(item['headers'], dict):
+                    _fail(service, 'http_checks %s: headers must be a dict' % name)
+                headers[name] = dict((str(k), str(v)) for k, v in item['headers'].items())
+    return checks, headers
 
 
 def build(project, role, services, network, engine_version=None):

@@ -68,6 +68,25 @@ def _valve_names(valve_vars, filter_id, keys):
     return ['%s.%s' % (valve_vars.get(filter_id, filter_id), key) for key in keys]
 
 
+def valve_answers(read, filters):
+    """One answer per filter (``item`` the filter id, ``is_available``, ``status``, ``reason``, ``json``)
+    from one service_health result that asked GET /<id>/valves of the first filter as its main check
+    and of the others in ``also``, in the order of ``filters``. A skipped read gives no answers."""
+    if not read or read.get('skipped') or not filters:
+        return []
+    answers = [read] + list(read.get('also') or [])
+    if len(answers) != len(filters):
+        raise ValueError('%d valve answers for %d filters' % (len(answers), len(filters)))
+    out = []
+    for filter_id, answer in zip(filters, answers):
+        item = {'item': filter_id, 'is_available': bool(answer.get('is_available')), 'status': answer.get('status'),
+                'reason': answer.get('reason', '')}
+        if 'json' in answer:
+            item['json'] = answer['json']
+        out.append(item)
+    return out
+
+
 def unknown_valves(results, valves, valve_vars):
     """Valve variables that name no valve of their filter. ``results``: one answer per filter of
     GET /<id>/valves (``item`` the filter id, ``json`` its valves)."""

@@ -199,3 +199,15 @@ def test_get_json(server):
     with pytest.raises(_api.ApiError) as err:
         _api.get_json(server.url + '/busy', timeout=3)
     assert err.value.status == 503 and err.value.transient and 'try later' in err.value.msg
+
+
+def test_request_answers_a_redirect_as_it_is_when_asked(server):
+    server.routes[('GET', '/')] = [Reply(308, b'', headers={'Location': server.url + '/moved'})]
+    server.routes[('GET', '/moved')] = [Reply(200, {'here': True})]
+    response, info = _api.request(server.url + '/', follow_redirects='none')
+    assert response is None and info['status'] == 308 and info['headers']['location'] == server.url + '/moved'
+    response, info = _api.request(server.url + '/')
+    try:
+        assert info['status'] == 200 and json.loads(response.read()) == {'here': True}
+    finally:
+        response.close()

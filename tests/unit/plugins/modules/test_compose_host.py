@@ -161,12 +161,44 @@ def test_a_health_check_waits_until_the_service_answers_with_its_headers():
     with ScriptedServer() as server:
         server.routes[('GET', '/readyz')] = [Reply(503, b'starting'), Reply(200, {'status': 'ok'})]
         host = compose_host.Host(_Module(), None)
-        got = host._ask(server.url + '/readyz', {'json_field': 'status', 'json_value': 'ok'}, {'api-key': 'k'})
+        got = host._ask(server.url + '/readyz', {'json_field': 'status', 'json_value': 'ok'}, {'api-key': 'k'}, True)
         assert got['is_available'] and got['attempts'] == 2 and 'json' not in got
         assert {k.lower(): v for k, v in server.requests[-1]['headers'].items()}.get('api-key') == 'k'
         server.routes[('GET', '/down')] = [Reply(503, b'no')]
-        down = compose_host.Host(_Module(retries=1), None)._ask(server.url + '/down', {}, {})
+        down = compose_host.Host(_Module(retries=1), None)._ask(server.url + '/down', {}, {}, True)
         assert not down['is_available'] and down['attempts'] == 2 and '503' in down['reason']
+
+
+def test_the_services_http_checks_are_asked_once_each_after_the_health_checks():
+    with ScriptedServer() as server:
+        port = int(server.url.rsplit(':', 1)[1])
+        server.routes[('GET', '/readyz')] = [Reply(200, {'status': 'ok'})]
+        server.routes[('GET', '/collections')] = [Reply(401, b'no key'), Reply(200, {'status': 'ok'})]
+        server.routes[('GET', '/')] = [Reply(308, b'', headers={'Location': 'https://chat.example.org/'})]
+        params = {
+            'services': [{'name': 'web', 'container_name': 'web', 'port': port}, {'name': 'db', 'container_name': 'db', 'port': 1}],
+            'network': 'owu', 'health': [{'service': 'web', 'path': '/readyz', 'json_field': 'status', 'json_value': 'ok'}],
+            'health_headers': {},
+            'checks': [{'name': 'keyless', 'service': 'web', 'path': '/collections', 'status_code': [401]},
+                       {'name': 'with_key', 'service': 'web', 'path': '/collections', 'json_field': 'status', 'json_value': 'ok',
+                        'json': True},
+                       {'name': 'redirect', 'service': 'caddy', 'url': server.url + '/', 'status_code': [301, 308],
+                        'follow_redirects': False},
+                       {'name': 'db_down', 'service': 'db', 'path': '/x'}],
+            'check_headers': {'with_key': {'api-key': 'k'}}}
+        listed = [{'Names': ['/web'], 'State': 'running', 'NetworkSettings': {'Networks': {'owu': {'IPAddress': '127.0.0.1'}}}}]
+        got = compose_host.Host(_Module(**params), None).status(listed)
+        assert got['answers']['web']['is_available']
+        checks = got['checks']
+        # A service that does not run has no address: its path checks are left out, not failed.
+        assert sorted(checks) == ['keyless', 'redirect', 'with_key']
+        assert checks['keyless']['is_available'] and checks['keyless']['status'] == 401 and checks['keyless']['attempts'] == 1
+        assert checks['with_key']['is_available'] and checks['with_key']['json'] == {'status': 'ok'}
+        assert 'json' not in checks['keyless'] and 'json' not in got['answers']['web']
+        assert checks['redirect']['is_available'] and checks['redirect']['status'] == 308
+        assert checks['redirect']['location'] == 'https://chat.example.org/'
+        sent = [dict((k.lower(), v) for k, v in r['headers'].items()) for r in server.requests if r['path'] == '/collections']
+        assert [h.get('api-key') for h in sent] == [None, 'k']
 
 
 def test_status_without_an_engine_has_no_address_and_asks_nothing(run_module, tmp_path):
@@ -176,7 +208,7 @@ def test_status_without_an_engine_has_no_address_and_asks_nothing(run_module, tm
         'health': [{'service': 'qdrant', 'path': '/readyz'}], 'health_headers': {'qdrant': {'api-key': 's3cret-key'}},
         'docker_host': 'unix://%s' % (tmp_path / 'none.sock')})
     assert result['services'] == {'qdrant': {'container': 'qdrant', 'running': False, 'ip': '', 'url': ''}}
-    assert result['answers'] == {} and 's3cret-key' not in repr(result)
+    assert result['answers'] == {} and result['checks'] == {} and 's3cret-key' not in repr(result)
 
 
 def test_environment_and_port_of_a_container():

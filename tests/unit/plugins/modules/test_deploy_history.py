@@ -11,7 +11,12 @@ __metaclass__ = type
 
 import json
 
+from scripted_http import Reply, ScriptedServer  # tests/unit is on sys.path (conftest.py)
+
 from ansible_collections.numberone.owu.plugins.modules import deploy_history
+
+# docker-py's container list with a label filter (APIClient.containers(all=True, filters=...)).
+CONTAINERS_PATH = '/v1.45/containers/json?limit=-1&all=1&size=0&trunc_cmd=0&filters=%7B%22label%22%3A+%5B%22com.numberone.owu.role%22%5D%7D'
 
 
 def _lines(path):
@@ -62,3 +67,29 @@ def test_parse_skips_broken_lines():
     assert [entry['id'] for entry in deploy_history.parse(text)] == ['1', '2']
     assert deploy_history.next_id(deploy_history.parse(text)) == '3'
     assert deploy_history.next_id([]) == '1'
+
+
+def test_images_come_from_the_engine_in_the_same_round_trip(run_module, tmp_path):
+    path = tmp_path / 'deployments.jsonl'
+    with ScriptedServer() as engine:
+        engine.routes[('GET', '/version')] = [Reply(200, {'ApiVersion': '1.45', 'Version': '26.1.5'})]
+        listed = [{'Id': 'a1', 'Names': ['/qdrant'], 'Image': 'sha256:feed'}, {'Id': 'b2', 'Names': ['/openwebui'], 'Image': 'x'}]
+        engine.routes[('GET', CONTAINERS_PATH)] = [Reply(200, listed)]
+        engine.routes[('GET', '/v1.45/containers/a1/json')] = [Reply(200, {'Config': {'Image': 'qdrant/qdrant:v1.16.3'}})]
+        engine.routes[('GET', '/v1.45/containers/b2/json')] = [Reply(200, {'Config': {'Image': 'ghcr.io/open-webui/open-webui:v0.12.4'}})]
+        args = {'path': str(path), 'entry': {'action': 'deploy', 'result': 'ok'}, 'unless_last_matches': ['images'],
+                'images_label': 'com.numberone.owu.role', 'docker_host': engine.url.replace('http://', 'tcp://')}
+        first = run_module(deploy_history.main, args)
+        again = run_module(deploy_history.main, args)
+    assert first['changed'] and first['engine_answered']
+    assert first['entry']['images'] == {'openwebui': 'ghcr.io/open-webui/open-webui:v0.12.4', 'qdrant': 'qdrant/qdrant:v1.16.3'}
+    # The same images again: nothing recorded (a re-run that changed nothing).
+    assert not again['changed'] and again['entry'] == {} and len(_lines(path)) == 1
+
+
+def test_no_engine_records_nothing(run_module, tmp_path):
+    path = tmp_path / 'deployments.jsonl'
+    result = run_module(deploy_history.main, {'path': str(path), 'entry': {'action': 'deploy', 'result': 'ok'},
+                                              'images_label': 'com.numberone.owu.role',
+                                              'docker_host': 'unix://%s' % (tmp_path / 'no-engine.sock')})
+    assert not result['changed'] and not result['engine_answered'] and not path.exists()

@@ -179,3 +179,19 @@ def test_a_compose_plugin_that_fails_is_reported(run_module, fake_commands, tmp_
     fake_commands.add(['/usr/bin/docker', 'compose', 'version', '--format', 'json'], rc=1, stderr="docker: 'compose' is not a docker command.\n")
     result = run_module(docker_daemon.main, _args(tmp_path, engine=True))
     assert result['compose_version'] == '' and "'compose' is not a docker command" in result['compose_error']
+
+
+def test_service_state_is_read_with_one_systemctl_show(run_module, fake_commands, tmp_path):
+    fake_commands.bin_paths['systemctl'] = '/usr/bin/systemctl'
+    fake_commands.add(['show', 'docker', '--property=UnitFileState,ActiveState'],
+                      stdout='ActiveState=active\nUnitFileState=enabled\n')
+    result = run_module(docker_daemon.main, _args(tmp_path, service='docker'))
+    assert result['service'] == {'UnitFileState': 'enabled', 'ActiveState': 'active'}
+    # Without the option, or when systemctl fails, nothing is claimed about the unit.
+    assert run_module(docker_daemon.main, _args(tmp_path))['service'] == {}
+    fake_commands.add(['show', 'docker', '--property=UnitFileState,ActiveState'], rc=1, stderr='no bus\n')
+    assert run_module(docker_daemon.main, _args(tmp_path, service='docker'))['service'] == {}
+
+
+def test_service_state_without_systemctl_is_empty(run_module, fake_commands, tmp_path):
+    assert run_module(docker_daemon.main, _args(tmp_path, service='docker'))['service'] == {}

@@ -214,3 +214,39 @@ def test_command_and_secret_command_are_exclusive():
     with pytest.raises(compose.ComposeInputError, match='not both'):
         compose.build('owu-langfuse', 'langfuse_stack', [
             {'name': 'redis', 'image': 'redis:7', 'command': ['a'], 'secret_command': ['b']}], 'owu')
+
+
+def test_http_checks_become_the_host_modules_checks_with_their_headers_apart():
+    services = [
+        {'name': 'qdrant', 'http_checks': [
+            {'name': 'keyless', 'path': '/collections', 'status_code': 401},
+            {'name': 'keyed', 'path': '/collections', 'json_field': 'status', 'json_value': 'ok', 'headers': {'api-key': 'k'}}]},
+        {'name': 'caddy', 'http_checks': [
+            {'name': 'redirect', 'url': 'http://127.0.0.1:80/', 'method': 'get', 'status_code': [301, 308],
+             'follow_redirects': False, 'headers': {'Host': 'chat.example.org'}}]},
+        {'name': 'plain'}]
+    checks, headers = compose.http_checks(services)
+    assert checks == [
+        {'name': 'keyless', 'service': 'qdrant', 'path': '/collections', 'method': 'GET', 'status_code': [401]},
+        {'name': 'keyed', 'service': 'qdrant', 'path': '/collections', 'method': 'GET', 'json_field': 'status', 'json_value': 'ok'},
+        {'name': 'redirect', 'service': 'caddy', 'url': 'http://127.0.0.1:80/', 'method': 'GET', 'status_code': [301, 308],
+         'follow_redirects': False}]
+    # The headers (an API key) travel apart, in the host module's no_log option.
+    assert headers == {'keyed': {'api-key': 'k'}, 'redirect': {'Host': 'chat.example.org'}}
+    assert compose.http_checks([{'name': 'x'}]) == ([], {})
+
+
+def test_http_checks_the_runtime_refuses():
+    bad = [
+        ({'name': 'a', 'http_checks': {'name': 'x'}}, 'must be a list'),
+        ({'name': 'a', 'http_checks': [{'path': '/'}]}, 'needs a name'),
+        ({'name': 'a', 'http_checks': [{'name': 'x', 'path': '/', 'timeout': 3}]}, 'unknown keys timeout'),
+        ({'name': 'a', 'http_checks': [{'name': 'x', 'path': '/'}, {'name': 'x', 'path': '/y'}]}, 'used twice'),
+        ({'name': 'a', 'http_checks': [{'name': 'x', 'path': 'relative'}]}, 'path starting with /'),
+        ({'name': 'a', 'http_checks': [{'name': 'x', 'url': 'ftp://h/'}]}, 'http:// or https://'),
+        ({'name': 'a', 'http_checks': [{'name': 'x', 'path': '/', 'method': 'DELETE'}]}, 'method must be one of'),
+        ({'name': 'a', 'http_checks': [{'name': 'x', 'path': '/', 'headers': ['k']}]}, 'headers must be a dict'),
+    ]
+    for desc, message in bad:
+        with pytest.raises(compose.ComposeInputError, match=message):
+            compose.http_checks([desc])

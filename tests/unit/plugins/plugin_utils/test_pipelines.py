@@ -101,3 +101,20 @@ def test_folder_files_in_the_volume_and_in_a_host_directory():
                        {'path': '/srv/pipelines/owu_memory.py', 'state': 'absent'}]
     with pytest.raises(ValueError, match='2 filters but 1 sources'):
         pl.folder_files(['a', 'b'], ['x'], [], [])
+
+
+def test_valve_answers_one_per_filter_from_one_read():
+    read = {'is_available': True, 'status': 200, 'reason': 'OK', 'json': {'pipelines': ['*'], 'top_k': 3},
+            'also': [{'is_available': False, 'status': 404, 'reason': 'HTTP 404', 'url': 'http://p/owu_langfuse/valves'}]}
+    answers = pl.valve_answers(read, ['owu_memory', 'owu_langfuse'])
+    assert answers == [
+        {'item': 'owu_memory', 'is_available': True, 'status': 200, 'reason': 'OK', 'json': {'pipelines': ['*'], 'top_k': 3}},
+        {'item': 'owu_langfuse', 'is_available': False, 'status': 404, 'reason': 'HTTP 404'}]
+    # The answers feed the problem filters as the loop's results did.
+    assert pl.unknown_valves(answers, {'owu_memory': {'top_k': 5, 'nope': 1}}, {'owu_memory': 'pipelines_memory_valves'}) \
+        == ['pipelines_memory_valves.nope']
+    assert pl.valve_answers({'skipped': True}, ['owu_memory']) == [] and pl.valve_answers(read, []) == []
+    with pytest.raises(ValueError, match='2 valve answers for 1 filters'):
+        pl.valve_answers(read, ['owu_memory'])
+    with pytest.raises(AnsibleFilterError, match='owu_pipelines_valve_answers'):
+        owu_pipelines.owu_pipelines_valve_answers(read, ['owu_memory'])
