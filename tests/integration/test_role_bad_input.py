@@ -68,7 +68,8 @@ def test_langfuse_stack_refuses_upstream_placeholders(tmp_path, run_playbook):
         'langfuse_stack_salt': UPSTREAM_SALT,
         'langfuse_stack_clickhouse_password': UPSTREAM_CLICKHOUSE_PASSWORD,
     })
-    _assert_refused(result, failed, store, "Refuse upstream's published placeholder secrets",
+    _assert_refused(result, failed, store,
+                    'Check the images, network, names, headless initialisation, secrets, extra environment and ClickHouse settings',
                     'langfuse_stack_salt', 'langfuse_stack_clickhouse_password', 'placeholder',
                     'Leave the variable empty')
     # Only variable names are printed, never a value.
@@ -104,7 +105,8 @@ def test_pipelines_refuses_the_upstream_default_key(tmp_path, run_playbook):
         'pipelines_secrets_dir': str(store),
         'pipelines_api_key': UPSTREAM_PIPELINES_KEY,
     })
-    _assert_refused(result, failed, store, 'Check the API key (pipelines_api_key)',
+    _assert_refused(result, failed, store,
+                    'Check the image, container, network, storage, API key, filter, valve, environment and extra file variables',
                     'pipelines_api_key', 'upstream default key', 'Leave pipelines_api_key empty')
 
 
