@@ -87,6 +87,17 @@ def http_checks(services):
     return [(desc['name'], desc['http_health']) for desc in services if desc.get('http_health')]
 
 
+def _health_check(service, check):
+    """compose_host's ``health`` item of a service's http_health: its headers that carry no secret
+    stay with it (``public_headers``); the others go to the no_log ``health_headers``."""
+    item = dict((k, v) for k, v in check.items() if k != 'headers')
+    item['service'] = service
+    public = _compose.split_headers(check.get('headers'))[0]
+    if public:
+        item['public_headers'] = public
+    return item
+
+
 class _ModuleFailed(Exception):
     """A module the action ran failed: its result becomes the task's result."""
 
@@ -217,9 +228,9 @@ class ActionModule(ActionBase):
         return {
             'services': [{'name': d['name'], 'container_name': d.get('container_name') or d['name'],
                           'port': d.get('port'), 'image': d['image']} for d in services],
-            'health': [dict((k, v) for k, v in check.items() if k != 'headers')
-                       for check in (dict(c, service=n) for n, c in checks)],
-            'health_headers': dict((n, c['headers']) for n, c in checks if c.get('headers')),
+            'health': [_health_check(n, c) for n, c in checks],
+            'health_headers': dict((n, _compose.split_headers(c['headers'])[1]) for n, c in checks
+                                   if _compose.split_headers(c.get('headers'))[1]),
             'checks': more, 'check_headers': more_headers,
             'wait': not self._task.check_mode, 'retries': params['health_retries'], 'delay': params['health_delay'],
         }

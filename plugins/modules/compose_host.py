@@ -136,12 +136,13 @@ options:
   health:
     description:
       - With V(step=status), the HTTP checks - C(service), C(path), C(status_code), C(json_field),
-        C(json_value) - of the services that have one (the service's C(http_health)).
+        C(json_value), C(follow_redirects), C(public_headers) (headers that carry no secret, such as
+        C(Host)) - of the services that have one (the service's C(http_health)).
     type: list
     elements: dict
     default: []
   health_headers:
-    description: Service name -> the request headers of its check (they may carry an API key).
+    description: Service name -> the other request headers of its check (they may carry an API key).
     type: dict
     default: {}
   checks:
@@ -149,14 +150,14 @@ options:
       - With V(step=status), more HTTP checks (the services' C(http_checks)), each asked once after
         the O(health) checks, in the same process - C(name) (unique in the project), C(service),
         C(path) on the service's address or an absolute C(url), C(method), C(status_code),
-        C(json_field), C(json_value), C(body_contains), C(follow_redirects) (default V(true)) and
+        C(json_field), C(json_value), C(body_contains), C(public_headers), C(follow_redirects) (default V(true)) and
         C(json) (V(true) hands back the parsed JSON answer; never for an answer that holds a secret).
       - A check of a service that does not run on O(network) is left out of RV(checks) (unless it has a C(url)).
     type: list
     elements: dict
     default: []
   check_headers:
-    description: Check name -> the request headers of that check of O(checks) (they may carry an API key).
+    description: Check name -> the other request headers of that check of O(checks) (they may carry an API key).
     type: dict
     default: {}
   wait:
@@ -591,19 +592,21 @@ class Host(RootFiles):
             url = (where.get(name) or {}).get('url')
             if not url:
                 continue
-            answers[name] = self._ask(url + (check.get('path') or '/'), check, params['health_headers'].get(name) or {},
+            answers[name] = self._ask(url + (check.get('path') or '/'), check, params['health_headers'].get(name),
                                       params['wait'])
         checks = {}
         for check in params['checks']:
             base = (where.get(check.get('service')) or {}).get('url')
             url = check.get('url') or (base + (check.get('path') or '/') if base else '')
             if url:
-                checks[check['name']] = self._ask(url, check, params['check_headers'].get(check['name']) or {}, False,
+                checks[check['name']] = self._ask(url, check, params['check_headers'].get(check['name']), False,
                                                   keep_json=bool(check.get('json')))
         return {'containers': listed, 'services': where, 'answers': answers, 'checks': checks}
 
-    def _ask(self, url, check, headers, wait, keep_json=False):
+    def _ask(self, url, check, secret_headers, wait, keep_json=False):
         params = self.module.params
+        headers = dict(check.get('public_headers') or {})
+        headers.update(secret_headers or {})
         result = check_health({
             'url': url, 'method': check.get('method') or 'GET', 'headers': headers, 'timeout': 5,
             'validate_certs': True, 'use_proxy': False, 'status_code': check.get('status_code') or [200],

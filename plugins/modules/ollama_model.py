@@ -83,6 +83,18 @@ options:
       - Must be at least V(1).
     type: int
     default: 3
+  report:
+    description:
+      - Ollama servers whose model list (C(/api/tags)), version and loaded models (C(/api/ps)) to read
+        after the pulls, in the same run - for example every per-GPU instance that shares the model
+        store with O(url), O(url) included. Results in RV(servers), one per URL, in order.
+      - A server that does not answer is reported (C(is_available) V(false) with the C(reason)), not
+        a failure; judge it in the play. Each read waits at most O(timeout) or 30 seconds, whichever
+        is less.
+      - Also in check mode (reads only).
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - numberone.owu._api
   - numberone.owu._api.ollama
@@ -146,6 +158,37 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+servers:
+  description:
+    - With O(report), what each of those servers has after the run, in the order of O(report).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    url:
+      description: The server's base URL.
+      type: str
+    is_available:
+      description: Whether C(/api/tags) answered.
+      type: bool
+    reason:
+      description: Why it did not answer (empty when it did).
+      type: str
+    models:
+      description: The names C(/api/tags) lists (C(llama3.1:8b), C(nomic-embed-text:latest)).
+      type: list
+      elements: str
+    version:
+      description: The server's version (C(/api/version)), null when unknown.
+      type: str
+    loaded:
+      description: The loaded models (C(/api/ps)) - name, size, size_vram, on_gpu_percent.
+      type: list
+      elements: dict
+    cpu_fallback:
+      description: Loaded models that run on the CPU (size_vram 0).
+      type: list
+      elements: str
 models:
   description:
     - One entry per model in O(name) (duplicates removed), in the same order.
@@ -231,6 +274,7 @@ from ansible_collections.numberone.owu.plugins.module_utils._api import (
     normalize_base_url,
     request,
 )
+from ansible_collections.numberone.owu.plugins.module_utils._health import ollama_report
 
 try:
     from concurrent.futures import ThreadPoolExecutor
@@ -527,6 +571,31 @@ def ensure(client, names, state, pull_mode, concurrency, check_mode):
     return result, ('; '.join(failures) if failures else None)
 
 
+def report_servers(urls, timeout, validate_certs, use_proxy):
+    """Model list, version and loaded models of each server in ``urls`` (never raises)."""
+    servers = []
+    for url in urls:
+        base = normalize_base_url(url) or url
+        entry = dict(url=base, is_available=False, reason='', models=[], version=None, loaded=[], cpu_fallback=[])
+        try:
+            tags = get_json(join_url(base, '/api/tags'), timeout=timeout, validate_certs=validate_certs,
+                            use_proxy=use_proxy)
+        except ApiError as e:
+            entry['reason'] = e.msg
+            servers.append(entry)
+            continue
+        entry['is_available'] = True
+        entry['models'] = [entry_['name'] for entry_ in index_models(tags).values()]
+        report = ollama_report(dict(url=base, timeout=timeout, validate_certs=validate_certs, use_proxy=use_proxy,
+                                    headers={}))
+        entry.update(version=report.get('version'), loaded=report.get('loaded') or [],
+                     cpu_fallback=report.get('cpu_fallback') or [])
+        if report.get('error'):
+            entry['reason'] = report['error']
+        servers.append(entry)
+    return servers
+
+
 def main():
     argument_spec = api_argument_spec(url_default=OLLAMA_DEFAULT_URL, url_env='OLLAMA_HOST', timeout_default=600)
     argument_spec.update(
@@ -536,6 +605,7 @@ def main():
         retries=dict(type='int', default=3),
         retry_delay=dict(type='float', default=5),
         concurrency=dict(type='int', default=3),
+        report=dict(type='list', elements='str', default=[]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -559,6 +629,8 @@ def main():
         module.fail_json(msg='%s (Ollama API at %s)' % (e.msg, base_url), url=base_url, status=e.status)
     if failure:
         module.fail_json(msg=failure, url=base_url, **result)
+    result['servers'] = report_servers(params['report'], min(params['timeout'], 30.0), params['validate_certs'],
+                                       params['use_proxy'])
     module.exit_json(url=base_url, **result)
 
 

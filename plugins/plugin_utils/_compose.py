@@ -89,6 +89,18 @@ _KNOWN = frozenset((
 _CHECK_KEYS = frozenset(('name', 'path', 'url', 'method', 'status_code', 'json_field', 'json_value', 'body_contains',
                          'headers', 'follow_redirects', 'json'))
 _METHODS = ('GET', 'HEAD', 'POST')
+# Request headers that carry no secret: they travel with the check itself (a Host header for a
+# virtual host). Every other header (an API key, Authorization) goes to the host module's no_log
+# option, whose values Ansible masks in every answer (the redirect's Location would lose its domain).
+PUBLIC_HEADERS = frozenset(('host', 'accept', 'content-type', 'user-agent'))
+
+
+def split_headers(headers):
+    """``(public, secret)`` parts of a header dict (see PUBLIC_HEADERS)."""
+    public, secret = {}, {}
+    for key, value in (headers or {}).items():
+        (public if str(key).lower() in PUBLIC_HEADERS else secret)[str(key)] = str(value)
+    return public, secret
 # Keys the runtime owns: passing them through ``options`` would bypass its checks.
 _OWNED_OPTIONS = frozenset((
     'image', 'container_name', 'environment', 'env_file', 'volumes', 'ports', 'networks', 'network_mode',
@@ -383,8 +395,9 @@ def _service(desc, role, network, names, start_interval_ok=False):
 
 
 def http_checks(services):
-    """The services' ``http_checks`` as the host module's ``checks`` (each with its ``service``) and
-    ``check_headers`` (check name -> headers, which may carry a key): ``(checks, headers)``."""
+    """The services' ``http_checks`` as the host module's ``checks`` (each with its ``service``, and its
+    ``public_headers``) and ``check_headers`` (check name -> the other headers, which may carry a key):
+    ``(checks, headers)``."""
     checks, headers = [], {}
     for desc in services:
         service = desc.get('name')
@@ -412,11 +425,15 @@ def http_checks(services):
             if 'status_code' in check:
                 check['status_code'] = [int(c) for c in (check['status_code'] if isinstance(check['status_code'], (list, tuple))
                                                          else [check['status_code']])]
-            checks.append(check)
             if item.get('headers'):
                 if not isinstance(item['headers'], dict):
                     _fail(service, 'http_checks %s: headers must be a dict' % name)
-                headers[name] = dict((str(k), str(v)) for k, v in item['headers'].items())
+                public, secret = split_headers(item['headers'])
+                if public:
+                    check['public_headers'] = public
+                if secret:
+                    headers[name] = secret
+            checks.append(check)
     return checks, headers
 
 

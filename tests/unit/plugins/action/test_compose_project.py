@@ -235,3 +235,11 @@ def test_files_from_the_controller_travel_as_secret_files_and_never_reach_the_re
     with pytest.raises(AnsibleActionFail, match='project owu-reverse-proxy: .*none.pem'):
         action.run(task_vars=TASK_VARS)
     assert calls == []
+
+
+def test_a_health_checks_host_header_stays_with_it_and_a_key_goes_to_the_no_log_option():
+    item = compose_project._health_check('caddy', {'path': '/', 'status_code': [308], 'follow_redirects': False,
+                                                   'headers': {'Host': 'chat.example.org', 'api-key': 'k'}})
+    assert item == {'path': '/', 'status_code': [308], 'follow_redirects': False, 'service': 'caddy',
+                    'public_headers': {'Host': 'chat.example.org'}}
+    assert 'k' not in repr(item)

@@ -183,7 +183,7 @@ def test_the_services_http_checks_are_asked_once_each_after_the_health_checks():
                        {'name': 'with_key', 'service': 'web', 'path': '/collections', 'json_field': 'status', 'json_value': 'ok',
                         'json': True},
                        {'name': 'redirect', 'service': 'caddy', 'url': server.url + '/', 'status_code': [301, 308],
-                        'follow_redirects': False},
+                        'follow_redirects': False, 'public_headers': {'Host': 'chat.example.org'}},
                        {'name': 'db_down', 'service': 'db', 'path': '/x'}],
             'check_headers': {'with_key': {'api-key': 'k'}}}
         listed = [{'Names': ['/web'], 'State': 'running', 'NetworkSettings': {'Networks': {'owu': {'IPAddress': '127.0.0.1'}}}}]
@@ -199,6 +199,8 @@ def test_the_services_http_checks_are_asked_once_each_after_the_health_checks():
         assert checks['redirect']['location'] == 'https://chat.example.org/'
         sent = [dict((k.lower(), v) for k, v in r['headers'].items()) for r in server.requests if r['path'] == '/collections']
         assert [h.get('api-key') for h in sent] == [None, 'k']
+        assert [dict((k.lower(), v) for k, v in r['headers'].items()).get('host') for r in server.requests
+                if r['path'] == '/'] == ['chat.example.org']
 
 
 def test_status_without_an_engine_has_no_address_and_asks_nothing(run_module, tmp_path):

@@ -522,3 +522,24 @@ def test_remove_error_fails_with_name(run_module, ollama):
     assert result['failed'] is True
     assert result['msg'].startswith("Failed to remove model 'codellama:13b': permission denied")
     assert len(ollama.requests('DELETE', '/api/delete')) == 2
+
+
+def test_report_reads_every_server_after_the_pulls_and_in_check_mode(run_module, ollama):
+    ollama.add('nomic-embed-text:latest')
+    ollama.server.routes[('GET', '/api/version')] = [Reply(200, {'version': '0.32.15'})]
+    ollama.server.routes[('GET', '/api/ps')] = [Reply(200, {'models': [
+        {'name': 'phi3:mini', 'size': 100, 'size_vram': 0}]})]
+    down = closed_port_url()
+    result = run_module(ollama_model.main, args(ollama, name=['phi3:mini'], report=[ollama.server.url, down]))
+    assert result['pulled'] == ['phi3:mini']
+    here, gone = result['servers']
+    # Read after the pull: the new model is listed.
+    assert here['is_available'] and here['models'] == ['nomic-embed-text:latest', 'phi3:mini'] and here['reason'] == ''
+    assert here['version'] == '0.32.15' and here['cpu_fallback'] == ['phi3:mini']
+    assert here['loaded'] == [{'name': 'phi3:mini', 'size': 100, 'size_vram': 0, 'on_gpu_percent': 0}]
+    assert not gone['is_available'] and gone['reason'] and gone['models'] == [] and gone['url'] == down
+    # Check mode reads too, and pulls nothing (a verify step run alone).
+    again = run_module(ollama_model.main, args(ollama, name=[], report=[ollama.server.url]), check_mode=True)
+    assert not again['changed'] and again['servers'][0]['models'] == ['nomic-embed-text:latest', 'phi3:mini']
+    # Without report nothing more is read.
+    assert run_module(ollama_model.main, args(ollama, name=['phi3:mini']))['servers'] == []
