@@ -94,13 +94,6 @@ _METHODS = ('GET', 'HEAD', 'POST')
 # option, whose values Ansible masks in every answer (the redirect's Location would lose its domain).
 PUBLIC_HEADERS = frozenset(('host', 'accept', 'content-type', 'user-agent'))
 
-
-def split_headers(headers):
-    """``(public, secret)`` parts of a header dict (see PUBLIC_HEADERS)."""
-    public, secret = {}, {}
-    for key, value in (headers or {}).items():
-        (public if str(key).lower() in PUBLIC_HEADERS else secret)[str(key)] = str(value)
-    return public, secret
 # Keys the runtime owns: passing them through ``options`` would bypass its checks.
 _OWNED_OPTIONS = frozenset((
     'image', 'container_name', 'environment', 'env_file', 'volumes', 'ports', 'networks', 'network_mode',
@@ -392,6 +385,14 @@ def _service(desc, role, network, names, start_interval_ok=False):
             _fail(name, 'set command or secret_command, not both')
         override['command'] = secret_command
     return name, container, service, override, files, directories
+
+
+def split_headers(headers):
+    """``(public, secret)`` parts of a header dict (see PUBLIC_HEADERS)."""
+    public, secret = {}, {}
+    for key, value in (headers or {}).items():
+        (public if str(key).lower() in PUBLIC_HEADERS else secret)[str(key)] = str(value)
+    return public, secret
 
 
 def http_checks(services):
