@@ -88,14 +88,15 @@ def http_checks(services):
 
 
 def _health_check(service, check):
-    """compose_host's ``health`` item of a service's http_health: its headers that carry no secret
-    stay with it (``public_headers``); the others go to the no_log ``health_headers``."""
+    """(compose_host's ``health`` item of a service's http_health, its secret headers): the headers
+    that carry no secret stay with the item (``public_headers``); the others go to the no_log
+    ``health_headers``."""
     item = dict((k, v) for k, v in check.items() if k != 'headers')
     item['service'] = service
-    public = _compose.split_headers(check.get('headers'))[0]
+    public, secret = _compose.split_headers(check.get('headers'))
     if public:
         item['public_headers'] = public
-    return item
+    return item, secret
 
 
 class _ModuleFailed(Exception):
@@ -223,14 +224,13 @@ class ActionModule(ActionBase):
     def _status_args(self, params):
         """compose_host's arguments that list the services and ask their HTTP health checks."""
         services = params['services']
-        checks = http_checks(services)
+        health = [_health_check(n, c) for n, c in http_checks(services)]
         more, more_headers = self._checks
         return {
             'services': [{'name': d['name'], 'container_name': d.get('container_name') or d['name'],
                           'port': d.get('port'), 'image': d['image']} for d in services],
-            'health': [_health_check(n, c) for n, c in checks],
-            'health_headers': dict((n, _compose.split_headers(c['headers'])[1]) for n, c in checks
-                                   if _compose.split_headers(c.get('headers'))[1]),
+            'health': [item for item, _secret in health],
+            'health_headers': dict((item['service'], secret) for item, secret in health if secret),
             'checks': more, 'check_headers': more_headers,
             'wait': not self._task.check_mode, 'retries': params['health_retries'], 'delay': params['health_delay'],
         }

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 
 _ENGINE_MAJOR_RE = re.compile(r'^v?([0-9]+)[.]')
@@ -23,6 +24,13 @@ ROLE_LABEL = 'com.numberone.owu.role'
 PORT_LABEL = 'com.numberone.owu.port'
 # The label Compose puts on the containers of a project.
 PROJECT_LABEL = 'com.docker.compose.project'
+
+
+def socket_exists(docker_host):
+    """Whether the engine can be there: a unix socket that exists, or any other address."""
+    if docker_host.startswith('unix://'):
+        return os.path.exists(docker_host[len('unix://'):])
+    return True
 
 
 def supports_start_interval(engine_version):

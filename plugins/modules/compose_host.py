@@ -302,6 +302,7 @@ from ansible_collections.numberone.owu.plugins.module_utils._engine import (
     PROJECT_LABEL,
     ROLE_LABEL,
     addresses,
+    socket_exists,
     supports_start_interval,
 )
 from ansible_collections.numberone.owu.plugins.module_utils._files import RootFiles
@@ -323,13 +324,6 @@ SERVICE_LABEL = 'com.docker.compose.service'
 CONFIG_HASH_LABEL = 'com.docker.compose.config-hash'
 IMAGE_LABEL = 'com.docker.compose.image'
 ONEOFF_LABEL = 'com.docker.compose.oneoff'
-
-
-def socket_exists(docker_host):
-    """Whether the engine can be there: a unix socket that exists, or any other address."""
-    if docker_host.startswith('unix://'):
-        return os.path.exists(docker_host[len('unix://'):])
-    return True
 
 
 def foreign(items, names, project):

@@ -143,6 +143,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.numberone.owu.plugins.module_utils._engine import socket_exists
+
 try:
     import docker
     from docker.errors import DockerException, NotFound
@@ -239,7 +241,7 @@ def write_atomic(path, text):
 
 def engine_images(module, label, docker_host):
     """Container name -> Config.Image of the containers with ``label``; None when no engine answers."""
-    if docker_host.startswith('unix://') and not os.path.exists(docker_host[len('unix://'):]):
+    if not socket_exists(docker_host):
         return None
     if not HAS_DOCKER:
         module.fail_json(msg=missing_required_lib('docker (the Docker SDK for Python)'), exception=DOCKER_IMPORT_ERROR)

@@ -156,6 +156,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.numberone.owu.plugins.module_utils._engine import socket_exists
 from ansible_collections.numberone.owu.plugins.module_utils._files import RootFiles, read_text
 
 try:
@@ -299,8 +300,7 @@ class Daemon(RootFiles):
     def engine(self):
         """(engine info subset or None, compose version, compose error)."""
         info = None
-        socket_path = re.sub(r'^unix://', '', self.params['docker_host'])
-        if HAS_DOCKER and (not self.params['docker_host'].startswith('unix://') or os.path.exists(socket_path)):
+        if HAS_DOCKER and socket_exists(self.params['docker_host']):
             try:
                 raw = docker.APIClient(base_url=self.params['docker_host'], version='auto', timeout=30).info()
                 info = {'LoggingDriver': raw.get('LoggingDriver'), 'LiveRestoreEnabled': raw.get('LiveRestoreEnabled'),

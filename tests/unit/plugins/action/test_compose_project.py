@@ -238,8 +238,9 @@ def test_files_from_the_controller_travel_as_secret_files_and_never_reach_the_re
 
 
 def test_a_health_checks_host_header_stays_with_it_and_a_key_goes_to_the_no_log_option():
-    item = compose_project._health_check('caddy', {'path': '/', 'status_code': [308], 'follow_redirects': False,
-                                                   'headers': {'Host': 'chat.example.org', 'api-key': 'k'}})
+    item, secret = compose_project._health_check('caddy', {'path': '/', 'status_code': [308], 'follow_redirects': False,
+                                                           'headers': {'Host': 'chat.example.org', 'api-key': 'k'}})
     assert item == {'path': '/', 'status_code': [308], 'follow_redirects': False, 'service': 'caddy',
                     'public_headers': {'Host': 'chat.example.org'}}
+    assert secret == {'api-key': 'k'} and 'api-key' not in repr(item)
     assert 'k' not in repr(item)
