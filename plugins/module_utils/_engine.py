@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import re
 
@@ -24,6 +25,23 @@ ROLE_LABEL = 'com.numberone.owu.role'
 PORT_LABEL = 'com.numberone.owu.port'
 # The label Compose puts on the containers of a project.
 PROJECT_LABEL = 'com.docker.compose.project'
+# The role variables that made the container's image (JSON: {"openwebui_version": "v0.12.4", ...}):
+# what runs, as the roles' own variables (the deployment history, upgrades and rollbacks read it).
+PINS_LABEL = 'com.numberone.owu.pins'
+
+
+def merged_pins(label_sets):
+    """One {variable: value} from the PINS_LABEL of every container's labels in ``label_sets``;
+    a label that is not a JSON object is left out."""
+    out = {}
+    for labels in label_sets:
+        try:
+            pins = json.loads((labels or {}).get(PINS_LABEL) or '{}')
+        except ValueError:
+            continue
+        if isinstance(pins, dict):
+            out.update((str(k), '' if v is None else str(v)) for k, v in pins.items())
+    return dict(sorted(out.items()))
 
 
 def socket_exists(docker_host):

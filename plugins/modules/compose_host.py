@@ -282,6 +282,13 @@ ports:
       C(com.numberone.owu.port) label, else its own C(PORT) or C(OLLAMA_HOST) setting; empty if none.
   returned: step=inspect
   type: dict
+pins:
+  description:
+    - The role variables that made the images of the containers read, merged from their
+      C(com.numberone.owu.pins) labels (variable -> value, e.g. C(openwebui_version)).
+  returned: step=inspect
+  type: dict
+  version_added: 0.3.0
 can_talk_to_docker:
   description: Whether the engine answered.
   returned: step=inspect
@@ -302,6 +309,7 @@ from ansible_collections.numberone.owu.plugins.module_utils._engine import (
     PROJECT_LABEL,
     ROLE_LABEL,
     addresses,
+    merged_pins,
     socket_exists,
     supports_start_interval,
 )
@@ -613,9 +621,11 @@ class Host(RootFiles):
 
     def inspect(self):
         params = self.module.params
-        out = {'containers': {}, 'roles': {}, 'ips': {}, 'env': {}, 'ports': {}, 'can_talk_to_docker': self.api is not None}
+        out = {'containers': {}, 'roles': {}, 'ips': {}, 'env': {}, 'ports': {}, 'pins': {},
+               'can_talk_to_docker': self.api is not None}
         if self.api is None:
             return out
+        label_sets = []
         for item in self._containers({'label': params['label']}):
             name = (item.get('Names') or ['/'])[0].lstrip('/')
             try:
@@ -630,6 +640,8 @@ class Host(RootFiles):
             out['ips'][name] = (nets.get(params['network'] or '') or {}).get('IPAddress') or ''
             out['env'][name] = env
             out['ports'][name] = service_port(labels, env)
+            label_sets.append(labels)
+        out['pins'] = merged_pins(label_sets)
         return out
 
     def probe(self):

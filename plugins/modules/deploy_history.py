@@ -56,6 +56,9 @@ options:
       - Fill the entry's C(images) in the same round trip from the host's Docker Engine - container
         name -> the image reference it was created from (C(Config.Image)) of every container that
         has this label (the collection's C(com.numberone.owu.role)).
+      - Also fills the entry's C(pins), unless O(entry) has them, from the same containers'
+        C(com.numberone.owu.pins) labels - the role variables that made their images (e.g.
+        C(openwebui_version)), merged.
       - When no engine answers (no socket - a run whose tags left the docker role out started no
         container), nothing is added or updated and RV(engine_answered) is V(false).
       - Needs the Docker SDK for Python on the host.
@@ -143,7 +146,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.numberone.owu.plugins.module_utils._engine import socket_exists
+from ansible_collections.numberone.owu.plugins.module_utils._engine import merged_pins, socket_exists
 
 try:
     import docker
@@ -240,7 +243,8 @@ def write_atomic(path, text):
 
 
 def engine_images(module, label, docker_host):
-    """Container name -> Config.Image of the containers with ``label``; None when no engine answers."""
+    """(container name -> Config.Image, merged pins labels) of the containers with ``label``;
+    None when no engine answers."""
     if not socket_exists(docker_host):
         return None
     if not HAS_DOCKER:
@@ -251,6 +255,7 @@ def engine_images(module, label, docker_host):
     except DockerException:
         return None
     images = {}
+    pins = merged_pins(item.get('Labels') for item in listed)
     for item in listed:
         name = (item.get('Names') or ['/'])[0].lstrip('/')
         try:
@@ -260,7 +265,7 @@ def engine_images(module, label, docker_host):
         except DockerException as exc:
             module.fail_json(msg='reading container %s from %s failed: %s' % (name, docker_host, to_native(exc)))
         images[name] = (info.get('Config') or {}).get('Image') or item.get('Image') or ''
-    return dict(sorted(images.items()))
+    return dict(sorted(images.items())), pins
 
 
 def main():
@@ -283,10 +288,11 @@ def main():
         module.exit_json(changed=False, entry={}, entries=entries, engine_answered=True)
     entry_in = dict(params['entry'])
     if params['images_label']:
-        images = engine_images(module, params['images_label'], params['docker_host'])
-        if images is None:
+        read_back = engine_images(module, params['images_label'], params['docker_host'])
+        if read_back is None:
             module.exit_json(changed=False, entry={}, entries=entries, engine_answered=False)
-        entry_in['images'] = images
+        entry_in['images'] = read_back[0]
+        entry_in.setdefault('pins', read_back[1])
     try:
         new_entries, entry = apply(entries, params['id'], entry_in, params['unless_last_matches'], time.time())
     except KeyError:

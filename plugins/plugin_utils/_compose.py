@@ -45,6 +45,10 @@ A service description (one dict per service, every key but ``name`` and ``image`
     gpus                 {} (none), {'count': 'all'|N} or {'device_ids': ['0', ...]}: NVIDIA devices
     depends_on           {service: 'service_healthy' | 'service_started'}
     labels               {name: value}
+    pins                 {role variable: value}: the role's variables that make the image (its
+                         _image, _version and _digest variables), kept as the JSON label
+                         com.numberone.owu.pins: the deployment history, upgrades and rollbacks
+                         read what runs from it, as the roles' own variables
     restart              restart policy (default unless-stopped)
     config_hash          a digest of configuration the service reads at start that the runtime
                          does not write itself: kept as a label, so a change re-creates the
@@ -74,7 +78,7 @@ import hashlib
 import json
 import re
 
-from ansible_collections.numberone.owu.plugins.module_utils._engine import PORT_LABEL, ROLE_LABEL, supports_start_interval
+from ansible_collections.numberone.owu.plugins.module_utils._engine import PINS_LABEL, PORT_LABEL, ROLE_LABEL, supports_start_interval
 
 CONFIG_HASH_LABEL = 'com.numberone.owu.config-hash'
 
@@ -85,7 +89,7 @@ _DURATION_RE = re.compile(r'^([0-9]+(ms|s|m|h))+$')
 _KNOWN = frozenset((
     'name', 'container_name', 'image', 'command', 'entrypoint', 'environment', 'secret_environment', 'secret_command',
     'volumes', 'binds', 'ports', 'port', 'healthcheck', 'http_health', 'http_checks', 'gpus', 'depends_on',
-    'labels', 'restart', 'config_hash', 'options', 'files', 'directories'))
+    'labels', 'restart', 'config_hash', 'options', 'files', 'directories', 'pins'))
 _CHECK_KEYS = frozenset(('name', 'path', 'url', 'method', 'status_code', 'json_field', 'json_value', 'body_contains',
                          'headers', 'follow_redirects', 'json'))
 _METHODS = ('GET', 'HEAD', 'POST')
@@ -325,6 +329,12 @@ def _service(desc, role, network, names, start_interval_ok=False):
         _fail(name, '%s set in both environment and secret_environment' % ', '.join(both))
     labels = {str(k): str(v) for k, v in (desc.get('labels') or {}).items()}
     labels[ROLE_LABEL] = role
+    pins = desc.get('pins')
+    if pins:
+        if not isinstance(pins, dict) or not all(isinstance(k, str) and k for k in pins):
+            _fail(name, 'pins must be a dict of role variable name to value (got %r)' % (pins,))
+        labels[PINS_LABEL] = json.dumps(dict((k, '' if v is None else str(v)) for k, v in pins.items()),
+                                        sort_keys=True, separators=(',', ':'))
     named = [str(m.get('source')) for m in desc.get('volumes') or [] if isinstance(m, dict)]
     files = _files(name, desc.get('files'), named)
     directories = _directories(name, desc.get('directories'))

@@ -73,16 +73,24 @@ def test_images_come_from_the_engine_in_the_same_round_trip(run_module, tmp_path
     path = tmp_path / 'deployments.jsonl'
     with ScriptedServer() as engine:
         engine.routes[('GET', '/version')] = [Reply(200, {'ApiVersion': '1.45', 'Version': '26.1.5'})]
-        listed = [{'Id': 'a1', 'Names': ['/qdrant'], 'Image': 'sha256:feed'}, {'Id': 'b2', 'Names': ['/openwebui'], 'Image': 'x'}]
+        # The runtime's pins label on each container (one not JSON: left out).
+        listed = [{'Id': 'a1', 'Names': ['/qdrant'], 'Image': 'sha256:feed',
+                   'Labels': {'com.numberone.owu.pins': '{"qdrant_image":"qdrant/qdrant","qdrant_version":"v1.16.3"}'}},
+                  {'Id': 'b2', 'Names': ['/openwebui'], 'Image': 'x',
+                   'Labels': {'com.numberone.owu.pins': '{"openwebui_version":"v0.12.4"}'}},
+                  {'Id': 'c3', 'Names': ['/searxng'], 'Image': 'y', 'Labels': {'com.numberone.owu.pins': 'not json'}}]
         engine.routes[('GET', CONTAINERS_PATH)] = [Reply(200, listed)]
         engine.routes[('GET', '/v1.45/containers/a1/json')] = [Reply(200, {'Config': {'Image': 'qdrant/qdrant:v1.16.3'}})]
         engine.routes[('GET', '/v1.45/containers/b2/json')] = [Reply(200, {'Config': {'Image': 'ghcr.io/open-webui/open-webui:v0.12.4'}})]
+        engine.routes[('GET', '/v1.45/containers/c3/json')] = [Reply(200, {'Config': {'Image': 'searxng/searxng:1'}})]
         args = {'path': str(path), 'entry': {'action': 'deploy', 'result': 'ok'}, 'unless_last_matches': ['images'],
                 'images_label': 'com.numberone.owu.role', 'docker_host': engine.url.replace('http://', 'tcp://')}
         first = run_module(deploy_history.main, args)
         again = run_module(deploy_history.main, args)
     assert first['changed'] and first['engine_answered']
-    assert first['entry']['images'] == {'openwebui': 'ghcr.io/open-webui/open-webui:v0.12.4', 'qdrant': 'qdrant/qdrant:v1.16.3'}
+    assert first['entry']['images'] == {'openwebui': 'ghcr.io/open-webui/open-webui:v0.12.4', 'qdrant': 'qdrant/qdrant:v1.16.3',
+                                        'searxng': 'searxng/searxng:1'}
+    assert first['entry']['pins'] == {'openwebui_version': 'v0.12.4', 'qdrant_image': 'qdrant/qdrant', 'qdrant_version': 'v1.16.3'}
     # The same images again: nothing recorded (a re-run that changed nothing).
     assert not again['changed'] and again['entry'] == {} and len(_lines(path)) == 1
 

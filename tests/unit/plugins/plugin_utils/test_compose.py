@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.numberone.owu.plugins.module_utils import _engine
+from ansible_collections.numberone.owu.plugins.module_utils._engine import merged_pins
 from ansible_collections.numberone.owu.plugins.plugin_utils import _compose as compose
 
 QDRANT = {
@@ -82,7 +83,21 @@ def test_config_hash_label_and_dependencies():
     assert 'volumes' not in out['compose']
 
 
+def test_pins_become_one_json_label_that_the_host_modules_read_back():
+    pinned = dict(QDRANT, pins={'qdrant_version': 'v1.19.0', 'qdrant_image': 'docker.io/qdrant/qdrant', 'qdrant_image_digest': None})
+    labels = _build(pinned)['compose']['services']['qdrant']['labels']
+    assert labels['com.numberone.owu.pins'] == (
+        '{"qdrant_image":"docker.io/qdrant/qdrant","qdrant_image_digest":"","qdrant_version":"v1.19.0"}')
+    other = {'com.numberone.owu.pins': '{"openwebui_version":"v0.12.4"}'}
+    assert merged_pins([labels, other, {}, None, {'com.numberone.owu.pins': '[1]'}]) == {
+        'openwebui_version': 'v0.12.4', 'qdrant_image': 'docker.io/qdrant/qdrant', 'qdrant_image_digest': '',
+        'qdrant_version': 'v1.19.0'}
+    # Without pins: no label.
+    assert 'com.numberone.owu.pins' not in _build(QDRANT)['compose']['services']['qdrant']['labels']
+
+
 @pytest.mark.parametrize('change, needle', [
+    ({'pins': ['qdrant_version']}, 'pins must be a dict of role variable name to value'),
     ({'name': 'Qdrant'}, 'a service needs a name'),
     ({'image': ''}, 'image must be an image reference'),
     ({'surprise': 1}, 'unknown field(s) surprise'),
