@@ -18,7 +18,8 @@ Input
     ``hosts``: one dict per host of ``owu`` with the host's settings, keys (all optional):
     ``address`` (owu_internal_address), ``address_source`` (where it came from, for messages),
     ``exposure``, ``domain``, ``acme_email``, ``acme_ca``, ``tls_certificate``, ``tls_key``,
-    ``tls_certificate_exists``, ``tls_key_exists``, ``lan_address``, ``firewall_extra_ports``.
+    ``tls_certificate_exists``, ``tls_key_exists``, ``lan_address``, ``firewall_extra_ports``,
+    ``docker_network``.
     No port: each service role owns its ports and publishes what it binds (``<role>_bindings``,
     set by its ``check`` entry point); ``host_ports`` reads those in the second step.
 
@@ -69,7 +70,10 @@ DEFAULTS = {
     'tls_key': '',
     'lan_address': '',
     'firewall_extra_ports': [],
+    'docker_network': 'owu',
 }
+# A Docker network name (docker/docker daemon/network: the same rule as a container name).
+NETWORK_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$')
 
 WILDCARDS = ('0.0.0.0', '::', '')
 DOMAIN_RE = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$')
@@ -234,6 +238,10 @@ def _validate_host(name, settings, roles, multi_host):
         errors.append('%s: owu_internal_address is %r (from %s), not an IP address; the other stack hosts reach '
                       'this host\'s services there: set owu_internal_address to its IP on the network the stack '
                       'hosts share' % (name, address, settings.get('address_source') or 'the inventory'))
+    network = settings['docker_network']
+    if not isinstance(network, str) or not NETWORK_RE.match(network):
+        errors.append('%s: owu_docker_network is %r: use a Docker network name (letters, digits, _ . -; e.g. owu); '
+                      'every service of the collection on this host joins it' % (name, network))
     lan = str(settings['lan_address'] or '')
     if lan and not _is_ip(lan):
         errors.append('%s: owu_lan_address is %r: use an IP address of this host (or "" for every address)' % (name, lan))
@@ -340,6 +348,7 @@ def build(groups, hosts):
             'site_roles': [role for group, role in SITE_ROLES if group == 'all' or group in roles],
             'wiring': {
                 'exposure': host['exposure'],
+                'network': host['docker_network'],
                 'address': address,
                 'publish': publish,
                 'peers': [],

@@ -43,6 +43,7 @@ def test_single_host_publishes_nothing_for_other_hosts():
     wiring = result['hosts']['h1']['wiring']
     assert wiring['publish'] == {'ollama': [], 'qdrant': [], 'langfuse': []}
     assert wiring['exposure'] == 'local'
+    assert wiring['network'] == 'owu'
     assert wiring['address'] == '192.0.2.10'
     assert wiring['peers'] == []
     assert 'internal_ports' not in wiring  # the second step (host_ports) computes them
@@ -302,6 +303,13 @@ def test_unknown_exposure(exposure):
         assert result['errors'] == []
     else:
         assert any('owu_exposure is %r' % exposure in e for e in result['errors'])
+
+
+def test_the_site_network_is_one_variable():
+    assert _single(docker_network='llm-net')['hosts']['h1']['wiring']['network'] == 'llm-net'
+    for bad in ('', 'has space', '-dash-first', 12, 'x' * 129):
+        result = _single(docker_network=bad)
+        assert any('owu_docker_network is %r' % (bad,) in e for e in result['errors']), (bad, result['errors'])
 
 
 def test_public_needs_a_domain():
