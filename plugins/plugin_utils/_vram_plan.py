@@ -314,14 +314,16 @@ def _gpu_capacities(gpus, vram_override_gib, gpu_overhead_bytes, errors):
         try:
             mib = int(_as_number(gpu.get('memory_total_mib')))
         except (TypeError, ValueError):
-            raise PlanInputError('GPU %s has no numeric memory_total_mib' % gpu.get('index', '?'))
+            # nvidia-smi could not read it (a MIG device seen from a container: [Insufficient
+            # Permissions], null in owu_gpus): only an override can size the plan then.
+            mib = None
         cc = gpu.get('compute_capability')
         try:
             cc = float(cc) if cc not in (None, '') else None
         except (TypeError, ValueError):
             cc = None
         found.append({'index': gpu.get('index', len(found)), 'name': str(gpu.get('name') or 'GPU'),
-                      'memory_bytes': mib * MIB, 'compute_capability': cc})
+                      'memory_bytes': None if mib is None else mib * MIB, 'compute_capability': cc})
 
     if vram_override_gib not in (None, ''):
         try:
@@ -341,6 +343,13 @@ def _gpu_capacities(gpus, vram_override_gib, gpu_overhead_bytes, errors):
             else:
                 found = [{'index': 0, 'name': 'GPU (%s)' % VAR_OVERRIDE, 'memory_bytes': int(override * GIB),
                           'compute_capability': None}]
+    unread = [g for g in found if g['memory_bytes'] is None]
+    if unread:
+        errors.append('%s: gpu_facts could not read the memory of GPU %s (a MIG device seen from inside a '
+                      'container reports none): set %s to the GiB of VRAM Ollama may use on this host' % (
+                          VAR_OVERRIDE, ', '.join('%s (%s)' % (g['index'], g['name']) for g in unread), VAR_OVERRIDE))
+        for gpu in unread:
+            gpu['memory_bytes'] = 0
     capacities = [max(0, g['memory_bytes'] - int(gpu_overhead_bytes)) for g in found]
     return found, capacities
 

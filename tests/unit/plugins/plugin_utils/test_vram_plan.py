@@ -440,6 +440,22 @@ def test_numeric_vram_override_replaces_the_gpus():
     assert _plan('rtx3070', vram_override_gib='') == _plan('rtx3070')
 
 
+@pytest.mark.parametrize('memory', [None, '[Insufficient Permissions]', ''])
+def test_unreadable_gpu_memory_needs_the_override_and_works_with_it(memory):
+    """A MIG device seen from a container: nvidia-smi reads no memory (owu_gpus holds null).
+    Planning no longer crashes: without an override the error names the variable, with one the
+    override sizes the plan."""
+    mig = [dict(gpus(0, name='NVIDIA H100 80GB HBM3 MIG 1g.10gb', cc='9.0')[0], memory_total_mib=memory)]
+    plan = vp.build_plan(mig, CATALOG)
+    assert len(plan['errors']) == 1 and plan['errors'][0].startswith('ollama_vram_override_gib: gpu_facts could not read')
+    assert 'GPU 0 (NVIDIA H100 80GB HBM3 MIG 1g.10gb)' in plan['errors'][0]
+    overridden = vp.build_plan(mig, CATALOG, vram_override_gib=10)
+    assert overridden['errors'] == [] and overridden['usable_gib'] == 10.0
+    assert overridden['mode'] == 'gpu'
+    # Zero: CPU, as for a readable GPU.
+    assert vp.build_plan(mig, CATALOG, vram_override_gib=0)['mode'] == 'cpu'
+
+
 @pytest.mark.parametrize('kwargs, variable', [
     ({'kv_cache_type': 'q5_1'}, 'ollama_kv_cache_type'),
     ({'num_parallel': 0}, 'ollama_num_parallel'),
@@ -459,8 +475,8 @@ def test_malformed_inputs_raise():
         vp.build_plan([], [dict(CATALOG[0], purposes=['poetry'])])
     with pytest.raises(vp.PlanInputError, match='must be a list'):
         vp.build_plan([], {'tag': 'x'})
-    with pytest.raises(vp.PlanInputError, match='memory_total_mib'):
-        vp.build_plan([{'index': 0, 'name': 'x'}], CATALOG)
+    # A GPU without readable memory is an input the user can fix (the override), not a crash.
+    assert vp.build_plan([{'index': 0, 'name': 'x'}], CATALOG)['errors'][0].startswith('ollama_vram_override_gib')
     with pytest.raises(vp.PlanInputError, match='gpus must be a list'):
         vp.build_plan('8192', CATALOG)
 
