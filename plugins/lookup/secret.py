@@ -94,12 +94,14 @@ from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.lookup import LookupBase
 
+from ansible_collections.numberone.owu.plugins.plugin_utils._secret_store import NAME_RE_TEXT, ensure_dir
+
 ALPHABETS = {
     'alnum': string.ascii_letters + string.digits,
     'hex': '0123456789abcdef',
     'urlsafe': string.ascii_letters + string.digits + '-_',
 }
-NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+NAME_RE = re.compile(NAME_RE_TEXT)
 
 
 PREFIX_RE = re.compile(r'^[A-Za-z0-9_.-]*$')
@@ -111,14 +113,6 @@ def generate(length, chars, prefix=''):
         return prefix + str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
     alphabet = ALPHABETS[chars]
     return prefix + ''.join(secrets.choice(alphabet) for dummy in range(length))
-
-
-def ensure_dir(path):
-    """Create ``path`` (and parents) with mode 0700 for the leaf; tighten an existing leaf."""
-    if not os.path.isdir(path):
-        os.makedirs(path, mode=0o700)
-    if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
-        os.chmod(path, 0o700)
 
 
 def read_or_create(directory, name, length, chars, prefix=''):
