@@ -64,5 +64,7 @@ class ActionModule(ActionBase):
         try:
             result.update(run_store(validation.validated_parameters, self._task.check_mode, loader=self._loader))
         except _secret_store.SecretStoreError as exc:
-            raise AnsibleActionFail(str(exc))
+            # A failed result, not an exception: a no_log task can still show the message (it
+            # names the fix and holds no secret) through failed_when and the registered result.
+            result.update(failed=True, changed=False, msg=str(exc))
         return result

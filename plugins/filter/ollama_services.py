@@ -29,6 +29,14 @@ def ollama_publish_addresses(publish, address, extra):
     return _ollama_services.publish_addresses(to_native(publish), to_native(address), _plain(extra))
 
 
+def ollama_model_volumes(containers, model_dir=_ollama_services.MODEL_DIR):
+    """The model volumes of a host's Ollama containers (see ollama_model_volumes.yml)."""
+    containers = _plain(containers)
+    if not isinstance(containers, dict):
+        raise AnsibleFilterError('ollama_model_volumes: the input must be container name -> docker inspect')
+    return _ollama_services.model_volumes(containers, to_native(model_dir))
+
+
 def ollama_tuning_overrides(settings):
     """The OLLAMA_* variables set explicitly (see ollama_tuning_overrides.yml)."""
     settings = _plain(settings)
@@ -53,6 +61,7 @@ class FilterModule:
     def filters(self):
         return {
             'ollama_instances': ollama_instances,
+            'ollama_model_volumes': ollama_model_volumes,
             'ollama_publish_addresses': ollama_publish_addresses,
             'ollama_services': ollama_services,
             'ollama_tuning_overrides': ollama_tuning_overrides,

@@ -30,6 +30,14 @@ def owu_compose_addresses(services, containers, network):
     return _engine.addresses(_plain(services), _plain(containers), to_native(network))
 
 
+def owu_compose_down(containers):
+    """The containers that do not run or are not healthy (see owu_compose_down.yml)."""
+    containers = _plain(containers)
+    if not isinstance(containers, dict):
+        raise AnsibleFilterError('owu_compose_down: the input must be container name -> docker inspect')
+    return _engine.containers_down(containers)
+
+
 class FilterModule:
     """Service runtime filters."""
 
@@ -37,4 +45,5 @@ class FilterModule:
         return {
             'owu_compose_project': owu_compose_project,
             'owu_compose_addresses': owu_compose_addresses,
+            'owu_compose_down': owu_compose_down,
         }

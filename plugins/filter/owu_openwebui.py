@@ -10,6 +10,7 @@ owu_openwebui_*.yml files next to this file)."""
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.numberone.owu.plugins.plugin_utils import _openwebui
 from ansible_collections.numberone.owu.plugins.plugin_utils._data import plain as _plain
@@ -36,6 +37,14 @@ def owu_openwebui_optional_env(settings):
     return _openwebui.optional_env(settings)
 
 
+def owu_openwebui_health_model(models, preferred=None, embedding_model=''):
+    """The model the health check chats with (see owu_openwebui_health_model.yml)."""
+    models = _plain(models)
+    if not isinstance(models, list):
+        raise AnsibleFilterError('owu_openwebui_health_model: the input must be the data list of GET /api/models')
+    return _openwebui.health_chat_model(models, _plain(preferred) or [], to_native(embedding_model or ''))
+
+
 class FilterModule:
     """Open WebUI filters."""
 
@@ -43,5 +52,6 @@ class FilterModule:
         return {
             'owu_openwebui_connection_problems': owu_openwebui_connection_problems,
             'owu_openwebui_connections': owu_openwebui_connections,
+            'owu_openwebui_health_model': owu_openwebui_health_model,
             'owu_openwebui_optional_env': owu_openwebui_optional_env,
         }

@@ -85,3 +85,19 @@ def addresses(services, containers, network):
         url = 'http://%s:%s' % (ip, int(port)) if (ip and port) else ''
         out[name] = {'container': container, 'running': running, 'ip': ip, 'url': url}
     return out
+
+
+def containers_down(containers):
+    """What keeps containers (name -> ``docker inspect``) from serving, one line each, sorted by
+    name: a container that does not run, restarts, or whose health check says it is not healthy
+    (yet). A container without a health check that runs counts as up."""
+    down = []
+    for name in sorted(containers or {}):
+        info = containers[name] or {}
+        state = info.get('State') or {}
+        health = ((state.get('Health') or {}).get('Status') or '')
+        image = (info.get('Config') or {}).get('Image') or '?'
+        if not state.get('Running') or state.get('Restarting') or health not in ('', 'healthy'):
+            down.append('%s is %s%s, image %s' % (
+                name, state.get('Status') or 'unknown', (' (%s)' % health) if health else '', image))
+    return down

@@ -59,7 +59,9 @@ options:
         but V(inspect)).
     type: path
   label:
-    description: The label whose containers V(step=inspect) reads.
+    description:
+      - The label whose containers V(step=inspect) reads, C(key) (every container with it) or
+        C(key=value) (those with that value, e.g. one role's containers).
     type: str
     default: com.numberone.owu.role
   tolerate_down:
@@ -626,6 +628,8 @@ class Host(RootFiles):
         if self.api is None:
             return out
         label_sets = []
+        # "key" (every container with the label) or "key=value" (only those with that value).
+        key = params['label'].split('=', 1)[0]
         for item in self._containers({'label': params['label']}):
             name = (item.get('Names') or ['/'])[0].lstrip('/')
             try:
@@ -636,7 +640,7 @@ class Host(RootFiles):
             nets = (info.get('NetworkSettings') or {}).get('Networks') or {}
             env = environment(info)
             out['containers'][name] = info
-            out['roles'][name] = labels.get(params['label'], '')
+            out['roles'][name] = labels.get(key, '')
             out['ips'][name] = (nets.get(params['network'] or '') or {}).get('IPAddress') or ''
             out['env'][name] = env
             out['ports'][name] = service_port(labels, env)

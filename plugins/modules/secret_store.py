@@ -16,7 +16,7 @@ version_added: 0.1.0
 author:
   - numberone.owu contributors (@numberone)
 description:
-  - An action plugin: it runs on the controller only, where the secret store of each host is kept
+  - An action plugin, it runs on the controller only, where the secret store of each host is kept
     (the files C(<owu_secrets_dir>/<host>/<name>) that the C(numberone.owu.secret) lookup writes).
   - V(sealed) reads the store O(dir) and returns it as Ansible Vault text encrypted with the key
     in O(key_file); the day-2 backup writes it into the backup as C(secrets/secrets.vault).
@@ -25,7 +25,7 @@ description:
   - V(restored) writes the secrets of O(content) into O(dir) (files 0600, directory 0700);
     secrets of the store that the bundle does not hold stay. Changed when a file was written.
   - V(checked) only checks that O(key_file) can be read.
-  - The key file is a vault password file as C(ansible-playbook --vault-password-file) takes it:
+  - The key file is a vault password file as C(ansible-playbook --vault-password-file) takes it,
     a plain file (its first line is the key) or an executable that prints the key.
     C(ansible-vault view --vault-password-file KEY secrets.vault) opens a sealed store by hand.
   - Every failure names the input to fix (O(key_name) names the key file's variable).
@@ -53,14 +53,22 @@ options:
     description: The host whose store is sealed (kept inside the bundle, reported when opened).
     type: str
     default: ''
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - numberone.owu._attributes
 attributes:
   check_mode:
     support: full
-    details: V(restored) reports what it would write and writes nothing.
+    details:
+      - V(restored) reports what it would write and writes nothing.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
+  idempotent:
+    description:
+      - When run twice in a row with the same arguments, the second run reports no change.
+    support: full
+    details:
+      - V(restored) writes only the secrets the store lacks or holds with another value.
 notes:
   - Mark every task that uses it C(no_log); the values never appear in a result, but O(content)
     is the encrypted store.

@@ -152,3 +152,22 @@ def services(instances_, image, environment, addresses, data_path, data_volume, 
     if len(set(names)) != len(names):
         raise OllamaServicesError('instances map to the same service name: %s' % ', '.join(names))
     return out
+
+
+def model_volumes(containers, model_dir=MODEL_DIR):
+    """The named volumes that containers (name -> ``docker inspect``) mount at ``model_dir``, each
+    once, with the Compose project and service of the first container (by name) that mounts it:
+    ``[{'volume', 'project', 'service'}]`` sorted by volume. Bind mounts (a host directory) and
+    containers that Compose does not own are left out."""
+    found = {}
+    for name in sorted(containers or {}):
+        info = containers[name] or {}
+        labels = (info.get('Config') or {}).get('Labels') or {}
+        project = labels.get('com.docker.compose.project')
+        service = labels.get('com.docker.compose.service')
+        if not project or not service:
+            continue
+        for mount in info.get('Mounts') or []:
+            if mount.get('Type') == 'volume' and mount.get('Destination') == model_dir and mount.get('Name'):
+                found.setdefault(mount['Name'], {'volume': mount['Name'], 'project': project, 'service': service})
+    return [found[volume] for volume in sorted(found)]

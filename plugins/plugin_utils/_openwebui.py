@@ -129,3 +129,27 @@ def optional_env(settings):
         elif _text(s.get('web_search_key_var')):
             env[_text(s['web_search_key_var'])] = s.get('web_search_api_key')
     return env
+
+
+def health_chat_model(models, preferred=None, embedding_model=''):
+    """The model a health check chats with, from Open WebUI's ``GET /api/models`` ``data`` list:
+    the first of ``preferred`` (``openwebui_default_models``) that it lists, else the first model
+    it lists that can chat - not a Pipelines filter, not an arena model, not ``embedding_model``
+    and not named like an embedding model. ``''`` when there is none."""
+    listed = [m for m in (models or []) if isinstance(m, dict) and m.get('id')]
+    ids = [str(m['id']) for m in listed]
+    for name in preferred or []:
+        if str(name) in ids:
+            return str(name)
+    embedding = str(embedding_model or '')
+    for model in listed:
+        model_id = str(model['id'])
+        pipeline = model.get('pipeline') if isinstance(model.get('pipeline'), dict) else {}
+        if pipeline.get('type') == 'filter' or model.get('owned_by') == 'arena':
+            continue
+        if embedding and (model_id == embedding or model_id.split(':', maxsplit=1)[0] == embedding.split(':', maxsplit=1)[0]):
+            continue
+        if 'embed' in model_id.lower():
+            continue
+        return model_id
+    return ''

@@ -16,7 +16,13 @@ from ansible_collections.numberone.owu.plugins.filter import owu_openwebui as pl
 
 def test_filters_are_registered():
     assert set(plugin.FilterModule().filters()) == {'owu_openwebui_connection_problems', 'owu_openwebui_connections',
-                                                    'owu_openwebui_optional_env'}
+                                                    'owu_openwebui_health_model', 'owu_openwebui_optional_env'}
+
+
+def test_health_model_filter_refuses_what_is_not_a_model_list():
+    with pytest.raises(AnsibleFilterError, match='data list of GET /api/models'):
+        plugin.owu_openwebui_health_model({'data': []})
+    assert plugin.owu_openwebui_health_model([{'id': 'llama3.2:3b'}], None, None) == 'llama3.2:3b'
 
 
 def test_filters():

@@ -117,3 +117,25 @@ def test_tuning_overrides_keep_what_is_not_auto_as_strings():
     assert ollama.tuning_overrides({'OLLAMA_FLASH_ATTENTION': False}) == {'OLLAMA_FLASH_ATTENTION': '0'}
     assert ollama.tuning_overrides({'OLLAMA_FLASH_ATTENTION': 'off', 'OLLAMA_KEEP_ALIVE': '30m'}) == {
         'OLLAMA_FLASH_ATTENTION': '0', 'OLLAMA_KEEP_ALIVE': '30m'}
+
+
+def _inspect(project, service, mounts):
+    labels = {'com.docker.compose.project': project, 'com.docker.compose.service': service} if project else {}
+    return {'Config': {'Labels': labels}, 'Mounts': mounts}
+
+
+def test_model_volumes_lists_each_volume_once_with_a_service_that_mounts_it():
+    shared = {'Type': 'volume', 'Name': 'ollama', 'Destination': '/root/.ollama', 'Source': '/var/lib/docker/volumes/ollama/_data'}
+    containers = {
+        'ollama-gpu1': _inspect('owu-ollama', 'ollama-gpu1', [shared]),
+        'ollama-gpu0': _inspect('owu-ollama', 'ollama-gpu0', [shared]),
+        'ollama-extra': _inspect('owu-ollama', 'extra', [{'Type': 'volume', 'Name': 'models2', 'Destination': '/root/.ollama'},
+                                                         {'Type': 'volume', 'Name': 'other', 'Destination': '/data'}]),
+        'ollama-bind': _inspect('owu-ollama', 'bind', [{'Type': 'bind', 'Source': '/srv/models', 'Destination': '/root/.ollama'}]),
+        'not-compose': _inspect(None, None, [{'Type': 'volume', 'Name': 'stray', 'Destination': '/root/.ollama'}]),
+    }
+    assert ollama.model_volumes(containers) == [
+        {'volume': 'models2', 'project': 'owu-ollama', 'service': 'extra'},
+        {'volume': 'ollama', 'project': 'owu-ollama', 'service': 'ollama-gpu0'},
+    ]
+    assert ollama.model_volumes({}) == []

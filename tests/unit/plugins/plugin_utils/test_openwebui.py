@@ -127,3 +127,21 @@ def test_optional_env_web_search(engine, key_var, expected):
     env = owui.optional_env({'web_search_engine': engine, 'web_search_result_count': 3, 'web_search_key_var': key_var,
                              'web_search_api_key': 'bk', 'searxng_query_url': 'http://searxng:8080/search?q=<query>'})
     assert env == dict({'WEB_SEARCH_ENGINE': engine, 'WEB_SEARCH_RESULT_COUNT': '3'}, **expected)
+
+
+def test_health_chat_model_prefers_the_default_models_it_lists():
+    from ansible_collections.numberone.owu.plugins.plugin_utils import _openwebui as owui
+    models = [{'id': 'nomic-embed-text:latest', 'owned_by': 'ollama'}, {'id': 'qwen3:8b', 'owned_by': 'ollama'},
+              {'id': 'llama3.2:3b', 'owned_by': 'ollama'}]
+    assert owui.health_chat_model(models, ['missing:1b', 'llama3.2:3b']) == 'llama3.2:3b'
+    assert owui.health_chat_model(models, []) == 'qwen3:8b'
+
+
+def test_health_chat_model_skips_what_cannot_chat():
+    from ansible_collections.numberone.owu.plugins.plugin_utils import _openwebui as owui
+    models = [{'id': 'memory_filter', 'pipeline': {'type': 'filter'}}, {'id': 'arena-model', 'owned_by': 'arena'},
+              {'id': 'bge-m3:567m', 'owned_by': 'ollama'}, {'id': 'mxbai-embed-large', 'owned_by': 'ollama'},
+              {'id': 'gemma3:4b', 'owned_by': 'ollama'}]
+    assert owui.health_chat_model(models, [], 'bge-m3') == 'gemma3:4b'
+    assert owui.health_chat_model(models[:4], [], 'bge-m3:567m') == ''
+    assert owui.health_chat_model([], ['x']) == ''
