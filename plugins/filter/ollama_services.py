@@ -37,6 +37,14 @@ def ollama_model_volumes(containers, model_dir=_ollama_services.MODEL_DIR):
     return _ollama_services.model_volumes(containers, to_native(model_dir))
 
 
+def ollama_models_unreferenced(server_models, referenced):
+    """The server's models that nothing references (see ollama_models_unreferenced.yml)."""
+    server_models, referenced = _plain(server_models), _plain(referenced)
+    if not isinstance(server_models, list) or not isinstance(referenced, list):
+        raise AnsibleFilterError('ollama_models_unreferenced: both the server models and the referenced ones must be lists')
+    return _ollama_services.unreferenced_models(server_models, referenced)
+
+
 def ollama_tuning_overrides(settings):
     """The OLLAMA_* variables set explicitly (see ollama_tuning_overrides.yml)."""
     settings = _plain(settings)
@@ -62,6 +70,7 @@ class FilterModule:
         return {
             'ollama_instances': ollama_instances,
             'ollama_model_volumes': ollama_model_volumes,
+            'ollama_models_unreferenced': ollama_models_unreferenced,
             'ollama_publish_addresses': ollama_publish_addresses,
             'ollama_services': ollama_services,
             'ollama_tuning_overrides': ollama_tuning_overrides,

@@ -38,6 +38,14 @@ def owu_compose_down(containers):
     return _engine.containers_down(containers)
 
 
+def owu_compose_projects(containers, roles=None):
+    """The Compose projects of containers and their health (see owu_compose_projects.yml)."""
+    containers = _plain(containers)
+    if not isinstance(containers, dict):
+        raise AnsibleFilterError('owu_compose_projects: the input must be container name -> docker inspect')
+    return _engine.compose_projects(containers, _plain(roles) or {})
+
+
 class FilterModule:
     """Service runtime filters."""
 
@@ -46,4 +54,5 @@ class FilterModule:
             'owu_compose_project': owu_compose_project,
             'owu_compose_addresses': owu_compose_addresses,
             'owu_compose_down': owu_compose_down,
+            'owu_compose_projects': owu_compose_projects,
         }

@@ -101,3 +101,28 @@ def containers_down(containers):
             down.append('%s is %s%s, image %s' % (
                 name, state.get('Status') or 'unknown', (' (%s)' % health) if health else '', image))
     return down
+
+
+def compose_projects(containers, roles=None):
+    """The Compose projects of containers (name -> ``docker inspect``), sorted by name: ``[{project,
+    role, containers, running, healthy, down}]`` - how many containers each has, how many run, how
+    many run and are healthy (or have no health check), and the lines of ``containers_down`` for
+    the others. ``roles`` (name -> role label) names each project's role; a container that Compose
+    does not own is listed under the project ``-``."""
+    projects = {}
+    for name in sorted(containers or {}):
+        info = containers[name] or {}
+        labels = (info.get('Config') or {}).get('Labels') or {}
+        project = labels.get(PROJECT_LABEL) or '-'
+        entry = projects.setdefault(project, {'project': project, 'role': '', 'containers': 0, 'running': 0,
+                                              'healthy': 0, 'down': []})
+        entry['role'] = entry['role'] or (roles or {}).get(name) or labels.get(ROLE_LABEL) or ''
+        entry['containers'] += 1
+        if (info.get('State') or {}).get('Running'):
+            entry['running'] += 1
+        down = containers_down({name: info})
+        if down:
+            entry['down'] += down
+        else:
+            entry['healthy'] += 1
+    return [projects[project] for project in sorted(projects)]

@@ -171,3 +171,23 @@ def model_volumes(containers, model_dir=MODEL_DIR):
             if mount.get('Type') == 'volume' and mount.get('Destination') == model_dir and mount.get('Name'):
                 found.setdefault(mount['Name'], {'volume': mount['Name'], 'project': project, 'service': service})
     return [found[volume] for volume in sorted(found)]
+
+
+def _model_key(name):
+    """``llama3.1``, ``Llama3.1:LATEST`` and ``registry.ollama.ai/library/llama3.1:latest`` -> ``llama3.1:latest``."""
+    name = str(name or '').strip().lower()
+    for prefix in ('registry.ollama.ai/', 'library/'):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    repo, sep, tag = name.rpartition(':')
+    if not sep or '/' in tag:
+        repo, tag = name, 'latest'
+    return '%s:%s' % (repo, tag or 'latest')
+
+
+def unreferenced_models(server_models, referenced):
+    """The names in ``server_models`` (what ``/api/tags`` lists) that no name in ``referenced``
+    (the planned tags, ollama_models_keep) means, compared as Ollama compares names (no tag =
+    ``latest``, the default registry and namespace left out); in the server's order."""
+    wanted = set(_model_key(name) for name in referenced or [])
+    return [str(name) for name in server_models or [] if _model_key(name) not in wanted]

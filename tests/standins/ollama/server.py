@@ -404,13 +404,16 @@ def capabilities_for(entry):
     return caps
 
 
-def build_artifacts(entry):
+def build_artifacts(entry, revision=0):
     """The manifest and small blobs the registry would serve for a model.
 
     Returns (manifest_bytes, layers) where layers is a list of dicts with
     mediaType, digest, size and, for small layers, their real content.
     The model layer's digest is the sha256 of a deterministic seed, its size
-    makes the manifest add up to the catalog's download size.
+    makes the manifest add up to the catalog's download size. ``revision``
+    (0 = the first) is the tag's revision in the registry: a new revision is
+    a new model layer, hence a new manifest digest, as when upstream publishes
+    new weights under the same tag.
     """
     canonical = entry.get("canonical", entry["tag"].lower())
     params = {"stop": GEMMA_STOP}
@@ -420,6 +423,8 @@ def build_artifacts(entry):
         (MEDIA_PARAMS, json.dumps(params, separators=(",", ":")).encode()),
     ]
     model_seed = ("owu-standin:%s:%s" % (canonical, MEDIA_MODEL)).encode()
+    if revision:
+        model_seed += (":revision-%d" % int(revision)).encode()
     model_digest = "sha256:" + hashlib.sha256(model_seed).hexdigest()
     layers = [{"mediaType": MEDIA_MODEL, "digest": model_digest, "size": 0}]
     for media, content in small:
@@ -852,6 +857,10 @@ class StandinApp:
         models_dir = env.get("OLLAMA_MODELS") or os.path.join(os.path.expanduser("~"), ".ollama", "models")
         self.store = Store(models_dir)
         self.registry = Registry(env.get("OWU_STANDIN_CATALOG") or default_catalog_path())
+        # {canonical tag: revision}: what the virtual registry publishes now (a test writes it to
+        # make a tag's next pull bring a new digest); read at every pull.
+        self.revisions_path = env.get("OWU_STANDIN_REVISIONS") or os.path.join(
+            os.path.dirname(models_dir.rstrip("/")), "standin-registry.json")
         self.bytes_per_sec = max(env_int(env, "OWU_STANDIN_PULL_BYTES_PER_SEC", 4_000_000_000), 1)
         self.size_vram_mode = (env.get("OWU_STANDIN_SIZE_VRAM") or "").strip().lower()
         self.default_keep_alive = parse_duration(env.get("OLLAMA_KEEP_ALIVE"), 300.0)
@@ -867,6 +876,23 @@ class StandinApp:
         self.stopping = threading.Event()
 
     # ---- pull -------------------------------------------------------------
+    def revision(self, entry):
+        """The registry's current revision of a catalog entry (0 when none was published), keyed
+        in the file by the entry's tag, canonical name or any of its aliases."""
+        try:
+            with open(self.revisions_path, encoding="utf-8") as handle:
+                revisions = json.load(handle)
+        except (OSError, ValueError):
+            return 0
+        if not isinstance(revisions, dict):
+            return 0
+        names = [entry.get("canonical", ""), entry["tag"]] + list(entry.get("aliases") or [])
+        for name in names:
+            value = revisions.get(name) if name else None
+            if isinstance(value, int) and value > 0:
+                return value
+        return 0
+
     def acquire_download(self, digest, total, model_key):
         with self.downloads_lock:
             download = self.downloads.get(digest)
@@ -887,7 +913,7 @@ class StandinApp:
         if entry is None:
             yield {"error": "pull model manifest: file does not exist"}
             return
-        manifest_bytes, layers = build_artifacts(entry)
+        manifest_bytes, layers = build_artifacts(entry, self.revision(entry))
         for layer in layers:
             digest, total = layer["digest"], layer["size"]
             status = "pulling %s" % digest[7:19]

@@ -257,6 +257,23 @@ def test_registry_digests_are_deterministic_and_distinct():
     assert registry.lookup(standin.ModelName.parse("no-such-model:1b")) is None
 
 
+def test_a_published_revision_is_a_new_digest(tmp_path):
+    """A tag republished in the registry (standin-registry.json) pulls as a new manifest."""
+    models = tmp_path / "ollama" / "models"
+    models.mkdir(parents=True)
+    app = standin.StandinApp({"OLLAMA_MODELS": str(models), "OWU_STANDIN_GGUF": str(tmp_path / "none.gguf")})
+    entry = app.registry.lookup(standin.ModelName.parse("phi3:mini"))
+    assert app.revision(entry) == 0
+    first = standin.build_artifacts(entry, app.revision(entry))
+    (tmp_path / "ollama" / "standin-registry.json").write_text('{"phi3:mini": 2}')
+    assert app.revision(entry) == 2
+    second = standin.build_artifacts(entry, app.revision(entry))
+    assert first[0] != second[0] and first[1][0]["digest"] != second[1][0]["digest"]
+    assert standin.build_artifacts(entry, 0)[0] == first[0]
+    (tmp_path / "ollama" / "standin-registry.json").write_text('not json')
+    assert app.revision(entry) == 0
+
+
 def test_gemma_prompt_folds_system_into_user_turn():
     prompt = standin.gemma_prompt([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
                                    {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Bye"}])

@@ -37,3 +37,24 @@ def test_containers_down_names_each_one_that_does_not_serve():
 def test_no_containers_none_down():
     assert _engine.containers_down({}) == []
     assert _engine.containers_down({'a': _c('running', health='healthy')}) == []
+
+
+def _in(project, c, role='r'):
+    c['Config']['Labels'] = {'com.docker.compose.project': project, 'com.numberone.owu.role': role} if project else {}
+    return c
+
+
+def test_compose_projects_counts_each_projects_containers_and_health():
+    containers = {
+        'langfuse-web': _in('owu-langfuse', _c('running', health='starting'), 'langfuse_stack'),
+        'langfuse-postgres': _in('owu-langfuse', _c('running', health='healthy'), 'langfuse_stack'),
+        'qdrant': _in('owu-qdrant', _c('running', health='healthy'), 'qdrant'),
+        'stray': _in(None, _c('exited', running=False)),
+    }
+    assert _engine.compose_projects(containers, {'qdrant': 'qdrant'}) == [
+        {'project': '-', 'role': '', 'containers': 1, 'running': 0, 'healthy': 0, 'down': ['stray is exited, image img:1']},
+        {'project': 'owu-langfuse', 'role': 'langfuse_stack', 'containers': 2, 'running': 2, 'healthy': 1,
+         'down': ['langfuse-web is running (starting), image img:1']},
+        {'project': 'owu-qdrant', 'role': 'qdrant', 'containers': 1, 'running': 1, 'healthy': 1, 'down': []},
+    ]
+    assert _engine.compose_projects({}) == []

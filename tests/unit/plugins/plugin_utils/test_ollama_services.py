@@ -139,3 +139,12 @@ def test_model_volumes_lists_each_volume_once_with_a_service_that_mounts_it():
         {'volume': 'ollama', 'project': 'owu-ollama', 'service': 'ollama-gpu0'},
     ]
     assert ollama.model_volumes({}) == []
+
+
+def test_unreferenced_models_compare_names_as_ollama_does():
+    server = ['llama3.1:8b', 'nomic-embed-text:latest', 'registry.ollama.ai/library/phi3:mini', 'tinyllama:latest',
+              'myorg/custom:1b']
+    referenced = ['Llama3.1:8B', 'nomic-embed-text', 'phi3:mini', 'myorg/custom:1b']
+    assert ollama.unreferenced_models(server, referenced) == ['tinyllama:latest']
+    assert ollama.unreferenced_models(server, []) == server
+    assert ollama.unreferenced_models([], ['x']) == []
