@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Build the Langfuse stack STAND-IN images (tests only), one build target each, sharing one base layer:
-#   numberone-owu/langfuse-web-standin, numberone-owu/langfuse-worker-standin,
+#   numberone-owu/langfuse-web-standin, numberone-owu/langfuse-worker-standin
+#       one image per Langfuse version they stand in for (:3.225.4 behaves like v3, :4.16.0 like v4;
+#       :latest = the newest), tagged :<version> and :<version>-<hash>;
 #   numberone-owu/clickhouse-standin, numberone-owu/minio-standin   (:<hash> and :latest)
-# The Python dependencies (pg8000, protobuf, opentelemetry-proto) are installed on the host with the
-# host's pip into a cache outside the clone keyed by their pins ($OWU_CACHE_DIR/langfuse-standin/<hash>/) and copied
-# into the image: no network inside `docker build` except Debian's archive (wget).
+# The Python dependencies (pg8000, protobuf, opentelemetry-proto, botocore for SigV4) are installed on
+# the host with the host's pip into a cache outside the clone keyed by their pins
+# ($OWU_CACHE_DIR/langfuse-standin/<hash>/) and copied into the image: no network inside
+# `docker build` except Debian's archive (wget).
 #
 # Usage: tests/standins/langfuse/build.sh            build if needed, print the image references
 #        tests/standins/langfuse/build.sh --prepare  fill the cache only (no Docker; the unit tests
@@ -18,9 +21,12 @@ root=$(cd "${here}/../../.." && pwd)
 cache_root=${OWU_LANGFUSE_STANDIN_CACHE:-${OWU_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/numberone-owu}/langfuse-standin}
 base_image=numberone-owu/debian12-systemd:latest
 py=${PYTHON:-python3}
-pins=(pg8000==1.31.6 scramp==1.5.0 asn1crypto==1.5.1 python-dateutil==4.0.0 protobuf==7.36.2
-  opentelemetry-proto==1.45.2)
-targets=(web:langfuse-web-standin worker:langfuse-worker-standin clickhouse:clickhouse-standin minio:minio-standin)
+pins=(pg8000==1.31.6 scramp==1.5.0 asn1crypto==1.5.1 python-dateutil==2.9.0.post0 six==1.17.0 protobuf==7.36.2
+  opentelemetry-proto==1.45.2 botocore==1.44.18 jmespath==1.1.0 urllib3==2.8.0)
+# target:image[:langfuse version]; the last version of web/worker is also :latest.
+targets=(web:langfuse-web-standin:3.225.4 worker:langfuse-worker-standin:3.225.4
+  web:langfuse-web-standin:4.16.0 worker:langfuse-worker-standin:4.16.0
+  clickhouse:clickhouse-standin minio:minio-standin)
 
 log() { printf '[langfuse-standin] %s\n' "$*" >&2; }
 
@@ -59,15 +65,24 @@ hash=$( { (cd "${here}" && sha256sum Dockerfile standin.py minio mc); echo "${pi
   docker image inspect --format '{{.Id}}' "${base_image}"; } | sha256sum | cut -c1-12)
 
 for entry in "${targets[@]}"; do
-  target=${entry%%:*}
-  image=numberone-owu/${entry#*:}
-  if docker image inspect "${image}:${hash}" >/dev/null 2>&1; then
-    log "up to date: ${image}:${hash}"
-  else
-    log "building ${image}:${hash} (target ${target})"
-    # shellcheck disable=SC2086 # word splitting of extra flags (e.g. --no-cache) is intended
-    docker build ${OWU_STANDIN_DOCKER_BUILD_FLAGS:-} --target "${target}" -t "${image}:${hash}" "${ctx}" >&2
+  IFS=: read -r target name version <<<"${entry}"
+  image=numberone-owu/${name}
+  tag=${hash}
+  build_args=()
+  if [ -n "${version}" ]; then
+    tag=${version}-${hash}
+    build_args=(--build-arg "LANGFUSE_VERSION=${version}")
   fi
-  docker tag "${image}:${hash}" "${image}:latest"
-  echo "${image}:${hash}"
+  if docker image inspect "${image}:${tag}" >/dev/null 2>&1; then
+    log "up to date: ${image}:${tag}"
+  else
+    log "building ${image}:${tag} (target ${target})"
+    # shellcheck disable=SC2086 # word splitting of extra flags (e.g. --no-cache) is intended
+    docker build ${OWU_STANDIN_DOCKER_BUILD_FLAGS:-} "${build_args[@]}" --target "${target}" -t "${image}:${tag}" "${ctx}" >&2
+  fi
+  if [ -n "${version}" ]; then
+    docker tag "${image}:${tag}" "${image}:${version}"
+  fi
+  docker tag "${image}:${tag}" "${image}:latest"
+  echo "${image}:${tag}"
 done

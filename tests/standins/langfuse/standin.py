@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: numberone.owu contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""STAND-IN servers for the Langfuse v3 stack (tests only, never production).
+"""STAND-IN servers for the Langfuse v3/v4 stack (tests only, never production).
 
 One file, four components (first argument): ``web`` (langfuse/langfuse), ``worker``
 (langfuse/langfuse-worker), ``clickhouse`` (clickhouse/clickhouse-server), ``minio`` (minio server)
-and the ``mc`` client subset (``mc ready <alias>``). Each follows the upstream HTTP contract where
-the collection and the Langfuse SDK touch it; README.md lists what is implemented and what is not.
+and the ``mc`` client subset (``mc ready <alias>``). Each follows the upstream contract where the
+collection and the Langfuse SDK touch it; README.md lists what is implemented and what is not.
+The web and worker images carry the Langfuse version they stand in for (LANGFUSE_STANDIN_VERSION,
+set at build time): 3.x behaves like Langfuse v3, 4.x like v4 with its migration write modes.
 
 PostgreSQL and Redis are the REAL servers (tests/images/postgres, tests/images/redis): web and
 worker connect to them with DATABASE_URL and REDIS_AUTH exactly like upstream.
@@ -26,18 +28,54 @@ import os
 import re
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
 import uuid
+import xml.etree.ElementTree as ET  # nosec - parses the role's own config files
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlparse
 from urllib.request import Request, urlopen
 from urllib.error import HTTPError, URLError
 
-VERSION = os.environ.get("LANGFUSE_STANDIN_VERSION", "3.225.4")
+VERSION = os.environ.get("LANGFUSE_STANDIN_VERSION", "4.16.0")
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+# zod's z.email() pattern (upstream web/src/env.mjs validates LANGFUSE_INIT_USER_EMAIL with it).
+EMAIL = re.compile(r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$")
+# LANGFUSE_MIGRATION_V4_WRITE_MODE (packages/shared/src/env.ts, v4): events_only by default.
+WRITE_MODES = ("legacy", "dual", "events_only")
+# The ingestion queue between web and worker (upstream: BullMQ queues in Redis; here one list).
+QUEUE = "standin:ingestion-queue"
+FAILED_QUEUE = "standin:ingestion-failed"
+
+
+def major(version=None):
+    try:
+        return int((version or VERSION).split(".")[0])
+    except ValueError:
+        return 4
+
+
+def write_mode(env, version=None):
+    """Which tables ingestion writes: v3 only knows the legacy tables; v4 reads its write mode."""
+    if major(version) < 4:
+        return "legacy"
+    return env.get("LANGFUSE_MIGRATION_V4_WRITE_MODE") or "events_only"
+
+
+def writes_legacy(env, version=None):
+    return write_mode(env, version) != "events_only"
+
+
+def writes_events(env, version=None):
+    return write_mode(env, version) != "legacy"
+
+
+def preview_opt_in(env, version=None):
+    """LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN gates the v2 read APIs (v4 default true)."""
+    return major(version) >= 4 and (env.get("LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN") or "true") == "true"
 
 
 def log(component, message):
@@ -59,7 +97,7 @@ def _is_url(value):
     return bool(parsed.scheme) and bool(parsed.netloc)
 
 
-def validate_env(env, component="web"):
+def validate_env(env, component="web", version=None):
     """Upstream's zod rules for the variables the collection sets; a list of error strings."""
     errors = []
     if not env.get("DATABASE_URL") or not _is_url(env["DATABASE_URL"]):
@@ -76,10 +114,20 @@ def validate_env(env, component="web"):
         errors.append("CLICKHOUSE_URL: Invalid url")
     if not env.get("CLICKHOUSE_USER"):
         errors.append("CLICKHOUSE_USER: Required")
+    if "CLICKHOUSE_PASSWORD" not in env:
+        errors.append("CLICKHOUSE_PASSWORD: Required")
     if not env.get("LANGFUSE_S3_EVENT_UPLOAD_BUCKET"):
         errors.append("LANGFUSE_S3_EVENT_UPLOAD_BUCKET: Required")
     if not env.get("REDIS_CONNECTION_STRING") and not env.get("REDIS_HOST"):
         errors.append("REDIS_HOST or REDIS_CONNECTION_STRING: Required")
+    if major(version) >= 4:
+        if env.get("LANGFUSE_MIGRATION_V4_WRITE_MODE", "events_only") not in WRITE_MODES:
+            errors.append("LANGFUSE_MIGRATION_V4_WRITE_MODE: Invalid enum value. Expected 'legacy' | 'dual' | "
+                          "'events_only', received '%s'" % env["LANGFUSE_MIGRATION_V4_WRITE_MODE"])
+        for name in ("LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN",
+                     "LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL"):
+            if env.get(name, "true") not in ("true", "false"):
+                errors.append("%s: Invalid enum value. Expected 'true' | 'false', received '%s'" % (name, env[name]))
     if component == "web":
         if not _is_url(env.get("NEXTAUTH_URL", "")):
             errors.append("NEXTAUTH_URL: Invalid url")
@@ -88,6 +136,20 @@ def validate_env(env, component="web"):
         for name in ("LANGFUSE_INIT_PROJECT_RETENTION",):
             if env.get(name) and (not env[name].isdigit() or int(env[name]) < 3):
                 errors.append("%s: Number must be greater than or equal to 3" % name)
+        if env.get("LANGFUSE_INIT_USER_EMAIL") and not EMAIL.match(env["LANGFUSE_INIT_USER_EMAIL"]):
+            errors.append("LANGFUSE_INIT_USER_EMAIL: Invalid email address")
+    return errors
+
+
+def migration_errors(env):
+    """The web's entrypoint (packages/shared/clickhouse/scripts/up.sh) before any migration runs."""
+    errors = []
+    if not env.get("CLICKHOUSE_MIGRATION_URL"):
+        errors.append("Error: CLICKHOUSE_MIGRATION_URL is not configured.")
+    elif not re.match(r"^clickhouse://[^:/]+(:\d+)?$", env["CLICKHOUSE_MIGRATION_URL"]):
+        errors.append("Error: Could not parse CLICKHOUSE_MIGRATION_URL: %s" % env["CLICKHOUSE_MIGRATION_URL"])
+    if not env.get("CLICKHOUSE_PASSWORD"):
+        errors.append("Error: CLICKHOUSE_PASSWORD is not set.")
     return errors
 
 
@@ -98,31 +160,72 @@ def listen_host(env):
 
 # ================================================================== clients: Redis, Postgres, ClickHouse, S3
 
-def _resp_read(sock_file):
-    line = sock_file.readline().decode("utf-8", "replace").rstrip("\r\n")
-    return line
+class RedisClient(object):
+    """A RESP2 client with AUTH (REDIS_AUTH or REDIS_CONNECTION_STRING), like ioredis upstream."""
+
+    def __init__(self, env, timeout=5):
+        conn = env.get("REDIS_CONNECTION_STRING")
+        if conn:
+            parsed = urlparse(conn)
+            host, port, password = parsed.hostname, parsed.port or 6379, unquote(parsed.password or "")
+        else:
+            host, port, password = env.get("REDIS_HOST"), int(env.get("REDIS_PORT") or 6379), env.get("REDIS_AUTH", "")
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.file = self.sock.makefile("rb")
+        if password:
+            reply = self.call("AUTH", password)
+            if reply != "OK":
+                raise RuntimeError("Redis AUTH: %s" % reply)
+
+    def close(self):
+        self.sock.close()
+
+    def call(self, *args):
+        parts = [a if isinstance(a, bytes) else str(a).encode("utf-8") for a in args]
+        self.sock.sendall(b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts))
+        return self._read()
+
+    def _read(self):
+        line = self.file.readline()
+        if not line:
+            raise RuntimeError("Redis closed the connection")
+        kind, rest = line[:1], line[1:].rstrip(b"\r\n").decode("utf-8", "replace")
+        if kind == b"+":
+            return rest
+        if kind == b"-":
+            raise RuntimeError("Redis: %s" % rest)
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            size = int(rest)
+            if size < 0:
+                return None
+            data = self.file.read(size + 2)[:size]
+            return data.decode("utf-8")
+        if kind == b"*":
+            size = int(rest)
+            return None if size < 0 else [self._read() for dummy in range(size)]
+        raise RuntimeError("Redis: unexpected reply %r" % line[:80])
 
 
 def redis_check(env, timeout=3):
     """AUTH (REDIS_AUTH) + PING against the real Redis; raises RuntimeError with Redis' reply."""
-    conn = env.get("REDIS_CONNECTION_STRING")
-    if conn:
-        parsed = urlparse(conn)
-        host, port, password = parsed.hostname, parsed.port or 6379, unquote(parsed.password or "")
-    else:
-        host, port, password = env.get("REDIS_HOST"), int(env.get("REDIS_PORT") or 6379), env.get("REDIS_AUTH", "")
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        handle = sock.makefile("rb")
-        if password:
-            pw = password.encode()
-            sock.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(pw), pw))
-            reply = _resp_read(handle)
-            if reply != "+OK":
-                raise RuntimeError("Redis AUTH: %s" % reply)
-        sock.sendall(b"*1\r\n$4\r\nPING\r\n")
-        reply = _resp_read(handle)
-        if reply != "+PONG":
+    client = RedisClient(env, timeout=timeout)
+    try:
+        reply = client.call("PING")
+        if reply != "PONG":
             raise RuntimeError("Redis PING: %s" % reply)
+    finally:
+        client.close()
+
+
+def enqueue(env, job):
+    """The web hands an ingestion job to the worker through Redis (upstream: BullMQ)."""
+    client = RedisClient(env)
+    try:
+        client.call("LPUSH", QUEUE, json.dumps(job, sort_keys=True))
+    finally:
+        client.close()
 
 
 def pg_connect(url):
@@ -147,35 +250,120 @@ def clickhouse_query(env, sql, data=None, timeout=10):
         raise RuntimeError("ClickHouse HTTP %s: %s" % (exc.code, exc.read().decode("utf-8", "replace").strip()))
 
 
-def _sign(key, msg):
-    return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
+def clickhouse_rows(env, sql):
+    text = clickhouse_query(env, sql + " FORMAT JSONEachRow")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# ---- ClickHouse native protocol: the handshake only (Hello with the credentials, Ping/Pong) ----
+
+def _varint(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _read_varint(read):
+    shift = result = 0
+    while True:
+        byte = read(1)
+        if not byte:
+            raise EOFError("connection closed")
+        result |= (byte[0] & 0x7F) << shift
+        if not byte[0] & 0x80:
+            return result
+        shift += 7
+
+
+def _string(value):
+    data = value.encode("utf-8")
+    return _varint(len(data)) + data
+
+
+def _read_string(read):
+    size = _read_varint(read)
+    data = b""
+    while len(data) < size:
+        chunk = read(size - len(data))
+        if not chunk:
+            raise EOFError("connection closed")
+        data += chunk
+    return data.decode("utf-8", "replace")
+
+
+NATIVE_REVISION = 54401  # server Hello fields: timezone (>= 54058), display name (>= 54372), patch (>= 54401)
+
+
+def clickhouse_native_hello(url, user, password, database="default", timeout=5):
+    """Connect to CLICKHOUSE_MIGRATION_URL (clickhouse://host:port) and authenticate like a client does
+    before a migration; returns the server name or raises RuntimeError with ClickHouse's exception."""
+    parsed = urlparse(url)
+    with socket.create_connection((parsed.hostname, parsed.port or 9000), timeout=timeout) as sock:
+        handle = sock.makefile("rb")
+        sock.sendall(_varint(0) + _string("langfuse-standin migrate") + _varint(25) + _varint(12)
+                     + _varint(NATIVE_REVISION) + _string(database) + _string(user) + _string(password))
+        packet = _read_varint(handle.read)
+        if packet == 2:
+            code = struct.unpack("<i", handle.read(4))[0]
+            name, message = _read_string(handle.read), _read_string(handle.read)
+            raise RuntimeError("ClickHouse native: Code: %d. %s: %s" % (code, name, message))
+        if packet != 0:
+            raise RuntimeError("ClickHouse native: unexpected packet %d" % packet)
+        server = _read_string(handle.read)
+        _read_varint(handle.read)  # version major
+        _read_varint(handle.read)  # version minor
+        revision = _read_varint(handle.read)
+        if revision >= 54058:
+            _read_string(handle.read)  # time zone
+        if revision >= 54372:
+            _read_string(handle.read)  # display name
+        if revision >= 54401:
+            _read_varint(handle.read)  # version patch
+        sock.sendall(_varint(4))  # Ping
+        if _read_varint(handle.read) != 4:  # Pong
+            raise RuntimeError("ClickHouse native: no Pong")
+        return server
+
+
+# ---- S3: AWS Signature V4 by botocore, on both sides ----
+
+def s3_call(method, endpoint, region, access_key, secret_key, bucket, key, body=b"",
+            content_type="application/json"):
+    """A path-style S3 request signed with AWS SigV4 by botocore (upstream signs with the AWS SDK)."""
+    # pylint: disable=import-outside-toplevel
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    url = endpoint.rstrip("/") + "/%s/%s" % (bucket, quote(key, safe="/-_.~"))
+    headers = {"Content-Type": content_type} if method == "PUT" else {}
+    aws = AWSRequest(method=method, url=url, data=body or None, headers=headers)
+    S3SigV4Auth(Credentials(access_key, secret_key), "s3", region or "us-east-1").add_auth(aws)
+    req = Request(url, data=body if method == "PUT" else None, method=method, headers=dict(aws.headers.items()))
+    try:
+        with urlopen(req, timeout=10) as resp:
+            return resp.read()
+    except HTTPError as exc:
+        raise RuntimeError("S3 %s %s: HTTP %s %s" % (method, key, exc.code,
+                                                     exc.read().decode("utf-8", "replace")[:300]))
 
 
 def s3_put(endpoint, region, access_key, secret_key, bucket, key, body, content_type="application/json"):
-    """PUT an object with AWS Signature V4 (path style), like the AWS SDK upstream uses."""
-    parsed = urlparse(endpoint)
-    path = "/%s/%s" % (bucket, quote(key, safe="/-_.~"))
-    stamp = datetime.datetime.now(datetime.timezone.utc)
-    amz_date, day = stamp.strftime("%Y%m%dT%H%M%SZ"), stamp.strftime("%Y%m%d")
-    payload_hash = hashlib.sha256(body).hexdigest()
-    region = region if region and region != "auto" else "us-east-1"
-    headers = {"host": parsed.netloc, "x-amz-content-sha256": payload_hash, "x-amz-date": amz_date}
-    signed = ";".join(sorted(headers))
-    canonical = "\n".join(["PUT", path, "", "".join("%s:%s\n" % (h, headers[h]) for h in sorted(headers)),
-                           signed, payload_hash])
-    scope = "%s/%s/s3/aws4_request" % (day, region)
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    k = _sign(_sign(_sign(_sign(("AWS4" + secret_key).encode(), day), region), "s3"), "aws4_request")
-    signature = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
-    req = Request(endpoint.rstrip("/") + path, data=body, method="PUT", headers={
-        "x-amz-content-sha256": payload_hash, "x-amz-date": amz_date, "Content-Type": content_type,
-        "Authorization": "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s"
-                         % (access_key, scope, signed, signature)})
-    try:
-        with urlopen(req, timeout=10) as resp:
-            return resp.status
-    except HTTPError as exc:
-        raise RuntimeError("S3 PUT %s: HTTP %s %s" % (path, exc.code, exc.read().decode("utf-8", "replace")[:300]))
+    s3_call("PUT", endpoint, region, access_key, secret_key, bucket, key, body, content_type)
+
+
+def s3_get(endpoint, region, access_key, secret_key, bucket, key):
+    return s3_call("GET", endpoint, region, access_key, secret_key, bucket, key)
+
+
+def s3_settings(env, kind="EVENT"):
+    return [env.get("LANGFUSE_S3_%s_UPLOAD_%s" % (kind, name), "")
+            for name in ("ENDPOINT", "REGION", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "BUCKET")]
 
 
 def wait_for(component, what, func, seconds=90):
@@ -212,6 +400,8 @@ SCHEMA = [
          fast_hashed_secret_key TEXT UNIQUE, display_secret_key TEXT NOT NULL, last_used_at TIMESTAMP,
          expires_at TIMESTAMP, project_id TEXT REFERENCES projects(id) ON DELETE CASCADE, scope TEXT NOT NULL
          DEFAULT 'PROJECT')""",
+    """CREATE TABLE IF NOT EXISTS background_migrations (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+         state JSONB NOT NULL DEFAULT '{}', finished_at TIMESTAMP, failed_at TIMESTAMP, failed_reason TEXT)""",
 ]
 
 
@@ -242,6 +432,7 @@ class MemoryStore(object):
 
     def __init__(self):
         self.orgs, self.projects, self.users, self.members, self.keys = {}, {}, {}, {}, {}
+        self.migrations = {}
 
     def upsert_org(self, org_id, name):
         self.orgs.setdefault(org_id, {"id": org_id, "name": name})
@@ -267,6 +458,12 @@ class MemoryStore(object):
 
     def upsert_owner(self, org_id, user_id):
         self.members[(org_id, user_id)] = "OWNER"
+
+    def migration_finished(self, name):
+        return bool(self.migrations.get(name))
+
+    def migration_done(self, name):
+        self.migrations[name] = now_iso()
 
     def projects_of(self, project_id):
         project = self.projects.get(project_id)
@@ -332,6 +529,14 @@ class PgStore(object):
         self.run("INSERT INTO organization_memberships (id, org_id, user_id, role) VALUES (:i, :o, :u, 'OWNER') "
                  "ON CONFLICT (org_id, user_id) DO UPDATE SET role = 'OWNER', updated_at = now()",
                  i=uuid.uuid4().hex, o=org_id, u=user_id)
+
+    def migration_finished(self, name):
+        return bool(self.run("SELECT 1 FROM background_migrations WHERE name = :n AND finished_at IS NOT NULL",
+                             n=name))
+
+    def migration_done(self, name):
+        self.run("INSERT INTO background_migrations (id, name, finished_at) VALUES (:i, :n, now()) "
+                 "ON CONFLICT (name) DO UPDATE SET finished_at = now()", i=uuid.uuid4().hex, n=name)
 
     def projects_of(self, project_id):
         return self.run("SELECT p.id, p.name, p.org_id, p.retention_days, p.metadata, o.name AS org_name "
@@ -511,7 +716,10 @@ def spans_to_rows(spans, project_id):
             "input": _maybe_json(attrs.get("langfuse.observation.input")),
             "output": _maybe_json(attrs.get("langfuse.observation.output")),
             "usage_details": _maybe_json(attrs.get("langfuse.observation.usage_details")) or {},
-            "level": attrs.get("langfuse.observation.level") or "DEFAULT"})
+            "level": attrs.get("langfuse.observation.level") or "DEFAULT",
+            # The SDK marks the top span it exports (its parent was not exported, e.g. a remote parent
+            # from trace_context) as the application root; v4 counts it as a root observation.
+            "is_app_root": str(attrs.get("langfuse.internal.is_app_root")).lower() == "true"})
     return list(traces.values()), observations
 
 
@@ -592,6 +800,64 @@ def trace_json(trace, observations, full=False):
     return out
 
 
+def event_rows(traces, observations, virtual_roots=False):
+    """Langfuse v4's events_full: one row per observation with its trace's attributes on the row.
+    virtual_roots: a trace becomes a root span ``t-<trace id>`` (type SPAN, no parent) and its
+    top-level observations hang below it - how upstream represents traces that were not ingested
+    as OpenTelemetry spans (the historic backfill, the dual write of legacy events)."""
+    traces = {t["id"]: t for t in traces} if isinstance(traces, list) else traces
+    rows, stamp = [], time.time()
+    for trace in traces.values():
+        if virtual_roots:
+            rows.append({"id": "t-" + trace["id"], "trace_id": trace["id"], "project_id": trace["project_id"],
+                         "parent_observation_id": "", "type": "SPAN", "name": trace.get("name"),
+                         "start_time": trace.get("timestamp"), "end_time": None, "input": trace.get("input"),
+                         "output": trace.get("output"), "metadata": trace.get("metadata") or {},
+                         "model": None, "usage_details": {}, "level": "DEFAULT"})
+    for obs in observations:
+        parent = obs.get("parent_observation_id") or ""
+        if virtual_roots and not parent:
+            parent = "t-" + obs["trace_id"]
+        # upstream's backfill reads the observations table, which has no is_app_root column.
+        rows.append(dict(obs, parent_observation_id=parent, **({"is_app_root": False} if virtual_roots else {})))
+    out = []
+    for row in rows:
+        trace = traces.get(row["trace_id"]) or {}
+        out.append(dict(row, event_ts=stamp, user_id=trace.get("user_id"), session_id=trace.get("session_id"),
+                        tags=trace.get("tags") or [], release=trace.get("release"), version=trace.get("version"),
+                        environment=trace.get("environment") or "default", trace_name=trace.get("name")))
+    return out
+
+
+def _raw_io(value):
+    """v2 returns input/output as the raw strings they were stored as (parseIoAsJson is retired)."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def is_root_observation(row):
+    """v4's rule (packages/shared/src/eventsTable.ts): parent_span_id = '' OR is_app_root = true."""
+    return not row.get("parent_observation_id") or bool(row.get("is_app_root"))
+
+
+def observation_v2_json(row):
+    return {"id": row["id"], "traceId": row.get("trace_id"), "startTime": row.get("start_time"),
+            "endTime": row.get("end_time"), "projectId": row["project_id"],
+            "parentObservationId": row.get("parent_observation_id") or None, "type": row.get("type") or "SPAN",
+            "isRootObservation": is_root_observation(row), "name": row.get("name"),
+            "level": row.get("level") or "DEFAULT", "statusMessage": None, "version": row.get("version"),
+            "environment": row.get("environment") or "default", "bookmarked": False, "public": False,
+            "userId": row.get("user_id"), "sessionId": row.get("session_id"), "completionStartTime": None,
+            "createdAt": row.get("start_time"), "updatedAt": row.get("start_time"),
+            "input": _raw_io(row.get("input")), "output": _raw_io(row.get("output")),
+            "metadata": row.get("metadata") or {}, "providedModelName": row.get("model"), "internalModelId": None,
+            "modelParameters": {}, "usageDetails": row.get("usage_details") or {}, "costDetails": {},
+            "totalCost": 0, "latency": None, "timeToFirstToken": None, "modelId": None, "inputPrice": None,
+            "outputPrice": None, "totalPrice": None, "traceName": row.get("trace_name"),
+            "tags": row.get("tags") or [], "release": row.get("release")}
+
+
 # ================================================================== HTTP plumbing
 
 class Handler(BaseHTTPRequestHandler):
@@ -604,8 +870,10 @@ class Handler(BaseHTTPRequestHandler):
             log(self.app.name, fmt % args)
 
     def body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        if not hasattr(self, "_body"):
+            length = int(self.headers.get("Content-Length") or 0)
+            self._body = self.rfile.read(length) if length else b""  # pylint: disable=attribute-defined-outside-init
+        return self._body
 
     def send(self, status, body=b"", content_type="application/json", headers=None):
         if isinstance(body, (dict, list)):
@@ -644,8 +912,8 @@ def serve(app, host, port):
 class Web(object):
     name = "langfuse-web"
 
-    def __init__(self, env, store):
-        self.env, self.store = env, store
+    def __init__(self, env, store, version=None):
+        self.env, self.store, self.version = env, store, version or VERSION
         self.salt = env.get("SALT", "")
 
     def auth(self, req):
@@ -654,24 +922,16 @@ class Web(object):
             req.send(401, {"message": error})
         return project_id
 
-    def store_rows(self, traces, observations):
-        for table, rows in (("traces", traces), ("observations", observations)):
-            if rows:
-                data = "\n".join(json.dumps(r, sort_keys=True) for r in rows).encode("utf-8")
-                clickhouse_query(self.env, "INSERT INTO %s FORMAT JSONEachRow" % table, data=data)
-
-    def upload_event(self, project_id, kind, event_id, payload):
-        env = self.env
-        key = "%s%s/%s/%s.json" % (env.get("LANGFUSE_S3_EVENT_UPLOAD_PREFIX", ""), project_id, kind, event_id)
-        s3_put(env.get("LANGFUSE_S3_EVENT_UPLOAD_ENDPOINT", ""), env.get("LANGFUSE_S3_EVENT_UPLOAD_REGION", ""),
-               env.get("LANGFUSE_S3_EVENT_UPLOAD_ACCESS_KEY_ID", ""),
-               env.get("LANGFUSE_S3_EVENT_UPLOAD_SECRET_ACCESS_KEY", ""),
-               env["LANGFUSE_S3_EVENT_UPLOAD_BUCKET"], key, json.dumps(payload).encode("utf-8"))
+    def upload(self, key, payload):
+        endpoint, region, access_key, secret_key, bucket = s3_settings(self.env)
+        prefix = self.env.get("LANGFUSE_S3_EVENT_UPLOAD_PREFIX", "")
+        s3_put(endpoint, region, access_key, secret_key, bucket, prefix + key,
+               json.dumps(payload, sort_keys=True).encode("utf-8"))
+        return prefix + key
 
     def load(self, table, project_id):
-        text = clickhouse_query(self.env, "SELECT * FROM %s WHERE project_id = '%s' FORMAT JSONEachRow"
-                                % (table, project_id.replace("'", "")))
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return clickhouse_rows(self.env, "SELECT * FROM %s WHERE project_id = '%s'"
+                               % (table, project_id.replace("'", "")))
 
     def handle(self, req):
         url = urlparse(req.path)
@@ -681,10 +941,10 @@ class Web(object):
                 try:
                     self.store.run("SELECT 1")
                 except Exception:  # pylint: disable=broad-except
-                    return req.send(503, {"status": "Database not available", "version": VERSION})
-            return req.send(200, {"status": "OK", "version": VERSION})
+                    return req.send(503, {"status": "Database not available", "version": self.version})
+            return req.send(200, {"status": "OK", "version": self.version})
         if path == "/api/public/ready" and req.command == "GET":
-            return req.send(200, {"status": "OK", "version": VERSION})
+            return req.send(200, {"status": "OK", "version": self.version})
         if not path.startswith("/api/public/"):
             return req.send(404, "<!DOCTYPE html><title>Langfuse (stand-in)</title>", "text/html")
         project_id = self.auth(req)
@@ -697,54 +957,121 @@ class Web(object):
                      **({"retentionDays": p["retention_days"]} if p.get("retention_days") else {}))
                 for p in self.store.projects_of(project_id)]})
         if path == "/api/public/otel/v1/traces" and req.command == "POST":
-            ctype = req.headers.get("Content-Type", "application/x-protobuf")
-            try:
-                spans = decode_otlp(req.body(), ctype, req.headers.get("Content-Encoding", ""))
-            except Exception as exc:  # pylint: disable=broad-except
-                return req.send(400, {"message": "Invalid OTLP request: %s" % exc})
-            traces, observations = spans_to_rows(spans, project_id)
-            for span in spans:
-                self.upload_event(project_id, "otel", span["trace_id"] + "-" + span["span_id"], span)
-            self.store_rows(traces, observations)
-            if "json" in ctype:
-                return req.send(200, {})
-            return req.send(200, b"", "application/x-protobuf")
+            return self.otel(req, project_id)
         if path == "/api/public/ingestion" and req.command == "POST":
-            try:
-                payload = json.loads(req.body() or b"{}")
-            except ValueError:
-                return req.send(400, {"message": "Invalid request data", "error": "body is not JSON"})
-            traces, observations, successes, errors = ingestion_to_rows(payload.get("batch"), project_id)
-            for event in payload.get("batch") or []:
-                if isinstance(event, dict) and event.get("id") in {s["id"] for s in successes}:
-                    self.upload_event(project_id, event.get("type", "event"), event["id"], event)
-            self.store_rows(traces, observations)
-            return req.send(207, {"successes": successes, "errors": errors})
+            return self.ingestion(req, project_id)
         match = re.match(r"^/api/public/traces(?:/([^/]+))?$", path)
         if match and req.command == "GET":
-            traces = merge_rows(self.load("traces", project_id))
-            observations = list(merge_rows(self.load("observations", project_id)).values())
-            if match.group(1):
-                trace = traces.get(unquote(match.group(1)))
-                if not trace:
-                    return req.send(404, {"message": "Trace not found within authorized project"})
-                return req.send(200, trace_json(trace, [o for o in observations if o["trace_id"] == trace["id"]],
-                                                full=True))
-            rows = sorted(traces.values(), key=lambda t: t.get("timestamp") or "", reverse=True)
-            for field, key in (("userId", "user_id"), ("name", "name"), ("sessionId", "session_id")):
-                if query.get(field):
-                    rows = [t for t in rows if t.get(key) == query[field][0]]
-            page, limit = int((query.get("page") or ["1"])[0]), int((query.get("limit") or ["50"])[0])
-            chunk = rows[(page - 1) * limit:page * limit]
-            return req.send(200, {
-                "data": [trace_json(t, [o for o in observations if o["trace_id"] == t["id"]]) for t in chunk],
-                "meta": {"page": page, "limit": limit, "totalItems": len(rows),
-                         "totalPages": (len(rows) + limit - 1) // limit}})
+            if not writes_legacy(self.env, self.version):
+                # v4 with the default write mode: the legacy read endpoints are gone.
+                return req.send(404, {"message": "This endpoint is not available with "
+                                                 "LANGFUSE_MIGRATION_V4_WRITE_MODE=events_only; use the "
+                                                 "observations API v2 (GET /api/public/v2/observations)"})
+            return self.traces(req, project_id, match.group(1), query)
+        if path == "/api/public/v2/observations" and req.command == "GET" and major(self.version) >= 4:
+            if not preview_opt_in(self.env, self.version):
+                return req.send(404, {"message": "The observations v2 API is only available in a Langfuse v4 "
+                                                 "write mode. Learn more at: https://langfuse.com/docs/v4"})
+            return self.observations_v2(req, project_id, query)
         return req.send(404, {"message": "Not found (not implemented by the stand-in)"})
 
+    def otel(self, req, project_id):
+        ctype = req.headers.get("Content-Type", "application/x-protobuf")
+        try:
+            spans = decode_otlp(req.body(), ctype, req.headers.get("Content-Encoding", ""))
+        except Exception as exc:  # pylint: disable=broad-except
+            return req.send(400, {"message": "Invalid OTLP request: %s" % exc})
+        if spans:
+            # Like upstream: the request goes to the event bucket, the worker gets a job naming it.
+            key = self.upload("otel/%s/%s.json" % (project_id, uuid.uuid4().hex), {"spans": spans})
+            enqueue(self.env, {"kind": "otel", "projectId": project_id, "keys": [key]})
+        if "json" in ctype:
+            return req.send(200, {})
+        return req.send(200, b"", "application/x-protobuf")
 
-def clickhouse_schema(env):
-    for table in ("traces", "observations"):
+    def ingestion(self, req, project_id):
+        try:
+            payload = json.loads(req.body() or b"{}")
+        except ValueError:
+            return req.send(400, {"message": "Invalid request data", "error": "body is not JSON"})
+        batch = [e for e in payload.get("batch") or [] if isinstance(e, dict)]
+        dummy, dummy2, successes, errors = ingestion_to_rows(batch, project_id)
+        if not writes_legacy(self.env, self.version):
+            # v4 events_only: 207 as before, but 400 for every event but score-create and sdk-log.
+            types = {e.get("id"): e.get("type") for e in batch}
+            refused = {s["id"] for s in successes if types.get(s["id"]) not in ("score-create", "sdk-log")}
+            errors += [{"id": event_id, "status": 400, "message": "Invalid request data",
+                        "error": 'Event type "%s" is not accepted by /api/public/ingestion when '
+                                 'LANGFUSE_MIGRATION_V4_WRITE_MODE is events_only' % types.get(event_id)}
+                       for event_id in sorted(refused)]
+            successes = [s for s in successes if s["id"] not in refused]
+        accepted = {s["id"] for s in successes}
+        keys = [self.upload("%s/%s/%s.json" % (project_id, event.get("type", "event"), event["id"]), event)
+                for event in batch if event.get("id") in accepted]
+        if keys:
+            enqueue(self.env, {"kind": "ingestion", "projectId": project_id, "keys": keys})
+        return req.send(207, {"successes": successes, "errors": errors})
+
+    def traces(self, req, project_id, trace_id, query):
+        traces = merge_rows(self.load("traces", project_id))
+        observations = list(merge_rows(self.load("observations", project_id)).values())
+        if trace_id:
+            trace = traces.get(unquote(trace_id))
+            if not trace:
+                return req.send(404, {"message": "Trace not found within authorized project"})
+            return req.send(200, trace_json(trace, [o for o in observations if o["trace_id"] == trace["id"]],
+                                            full=True))
+        rows = sorted(traces.values(), key=lambda t: t.get("timestamp") or "", reverse=True)
+        for field, key in (("userId", "user_id"), ("name", "name"), ("sessionId", "session_id")):
+            if query.get(field):
+                rows = [t for t in rows if t.get(key) == query[field][0]]
+        page, limit = int((query.get("page") or ["1"])[0]), int((query.get("limit") or ["50"])[0])
+        chunk = rows[(page - 1) * limit:page * limit]
+        return req.send(200, {
+            "data": [trace_json(t, [o for o in observations if o["trace_id"] == t["id"]]) for t in chunk],
+            "meta": {"page": page, "limit": limit, "totalItems": len(rows),
+                     "totalPages": (len(rows) + limit - 1) // limit}})
+
+    def observations_v2(self, req, project_id, query):
+        """GET /api/public/v2/observations (web/src/pages/api/public/v2/observations): reads events_full,
+        newest first, cursor pagination; filters traceId, userId, sessionId, name, type, isRootObservation."""
+        first = {k: v[0] for k, v in query.items()}
+        if first.get("parseIoAsJson") == "true":
+            return req.send(400, {"message": "parseIoAsJson=true is no longer supported on the v2 observations "
+                                             "endpoint."})
+        try:
+            limit = int(first.get("limit", "50"))
+            cursor = json.loads(base64.b64decode(first["cursor"]).decode("utf-8")) if first.get("cursor") else None
+        except (ValueError, TypeError):
+            return req.send(400, {"message": "Invalid request data"})
+        if not 0 <= limit <= 1000:
+            return req.send(400, {"message": "limit must be between 0 and 1000"})
+        rows = [observation_v2_json(r) for r in merge_rows(self.load("events_full", project_id)).values()]
+        for field in ("traceId", "userId", "sessionId", "name", "type", "level", "environment"):
+            if first.get(field):
+                rows = [r for r in rows if r.get(field) == first[field]]
+        if first.get("isRootObservation") in ("true", "false"):
+            rows = [r for r in rows if r["isRootObservation"] == (first["isRootObservation"] == "true")]
+        rows.sort(key=lambda r: (r["startTime"] or "", r["traceId"] or "", r["id"]), reverse=True)
+        if cursor:
+            mark = (cursor.get("lastStartTimeTo") or "", cursor.get("lastTraceId") or "", cursor.get("lastId") or "")
+            rows = [r for r in rows if (r["startTime"] or "", r["traceId"] or "", r["id"]) < mark]
+        page, meta = rows[:limit], {}
+        if len(rows) > limit and page:
+            last = page[-1]
+            meta["cursor"] = base64.b64encode(json.dumps({"lastStartTimeTo": last["startTime"],
+                                                          "lastTraceId": last["traceId"] or "",
+                                                          "lastId": last["id"]}).encode("utf-8")).decode()
+        return req.send(200, {"data": page, "meta": meta})
+
+
+LEGACY_TABLES = ("traces", "observations")
+EVENTS_TABLES = ("events_full",)
+
+
+def clickhouse_schema(env, version=None):
+    """The web's ClickHouse migrations: v3's tables, plus v4's events table (v4 keeps the old ones)."""
+    for table in LEGACY_TABLES + (EVENTS_TABLES if major(version) >= 4 else ()):
         clickhouse_query(env, "CREATE TABLE IF NOT EXISTS %s (id String, project_id String) "
                               "ENGINE = ReplacingMergeTree ORDER BY (project_id, id)" % table, data=b"")
 
@@ -754,23 +1081,35 @@ def main_web(env):
     if errors:
         sys.stderr.write("\u274c Invalid environment variables:\n%s\n" % "\n".join("  " + e for e in errors))
         return 1
+    errors = migration_errors(env)
+    if errors:
+        sys.stderr.write("\n".join(errors) + "\n")
+        return 1
     store = PgStore(env["DATABASE_URL"])
     wait_for("langfuse-web", "Postgres (prisma migrate deploy)", store.migrate)
+    server = wait_for("langfuse-web", "ClickHouse native port (CLICKHOUSE_MIGRATION_URL)",
+                      lambda: clickhouse_native_hello(env["CLICKHOUSE_MIGRATION_URL"], env["CLICKHOUSE_USER"],
+                                                      env["CLICKHOUSE_PASSWORD"], env.get("CLICKHOUSE_DB") or "default"))
+    log("langfuse-web", "ClickHouse migrations: authenticated on %s (%s)" % (env["CLICKHOUSE_MIGRATION_URL"], server))
     wait_for("langfuse-web", "ClickHouse (migrations)", lambda: clickhouse_schema(env))
     wait_for("langfuse-web", "Redis", lambda: redis_check(env))
     for action in headless_init(store, env):
         log("langfuse-web", "[Langfuse Init] " + action)
+    log("langfuse-web", "Langfuse %s, write mode %s" % (VERSION, write_mode(env)))
     serve(Web(env, store), listen_host(env), int(env.get("PORT") or 3000))
     return 0
 
 
 # ================================================================== worker
 
+BACKFILL = "v4_historic_backfill"
+
+
 class Worker(object):
     name = "langfuse-worker"
 
-    def __init__(self, env, store):
-        self.env, self.store = env, store
+    def __init__(self, env, store, version=None):
+        self.env, self.store, self.version = env, store, version or VERSION
 
     def handle(self, req):
         path = urlparse(req.path).path.rstrip("/")
@@ -784,6 +1123,72 @@ class Worker(object):
             return req.send(200, {"status": "ok"})
         return req.send(404, {"message": "Not found"})
 
+    def insert(self, table, rows):
+        if rows:
+            data = "\n".join(json.dumps(r, sort_keys=True) for r in rows).encode("utf-8")
+            clickhouse_query(self.env, "INSERT INTO %s FORMAT JSONEachRow" % table, data=data)
+
+    def process(self, job):
+        """One ingestion job: read its events from the bucket with the worker's own S3 settings, write
+        the tables of the write mode with the worker's own ClickHouse settings."""
+        endpoint, region, access_key, secret_key, bucket = s3_settings(self.env)
+        bodies = [json.loads(s3_get(endpoint, region, access_key, secret_key, bucket, key)) for key in job["keys"]]
+        project_id = job["projectId"]
+        if job["kind"] == "otel":
+            traces, observations = spans_to_rows([s for b in bodies for s in b["spans"]], project_id)
+            virtual = False
+        else:
+            traces, observations, dummy, dummy2 = ingestion_to_rows(bodies, project_id)
+            virtual = True
+        if writes_legacy(self.env, self.version):
+            self.insert("traces", traces)
+            self.insert("observations", observations)
+        if writes_events(self.env, self.version):
+            self.insert("events_full", event_rows(merge_rows(traces), observations, virtual_roots=virtual))
+        return len(traces), len(observations)
+
+    def consume(self):
+        """The queue consumer: BRPOP jobs, retry a failing one 5 times, then park it (upstream: BullMQ)."""
+        client = None
+        while True:
+            try:
+                if client is None:
+                    client = RedisClient(self.env, timeout=30)
+                item = client.call("BRPOP", QUEUE, 5)
+                if not item:
+                    continue
+                job = json.loads(item[1])
+                try:
+                    self.process(job)
+                except Exception as exc:  # pylint: disable=broad-except
+                    job["attempts"] = job.get("attempts", 0) + 1
+                    log(self.name, "ingestion job failed (attempt %d): %s" % (job["attempts"], exc))
+                    time.sleep(1)
+                    client.call("LPUSH", QUEUE if job["attempts"] < 5 else FAILED_QUEUE,
+                                json.dumps(dict(job, error=str(exc)), sort_keys=True))
+            except Exception as exc:  # pylint: disable=broad-except
+                log(self.name, "queue: %s" % exc)
+                client = None
+                time.sleep(2)
+
+    def backfill(self):
+        """v4's historic backfill (a background migration, once): v3's traces and observations become
+        events rows (traces as virtual root spans). Off in legacy mode and when
+        LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL=false."""
+        if (not writes_events(self.env, self.version)
+                or self.env.get("LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL", "true") != "true"):
+            return 0
+        if self.store.migration_finished(BACKFILL):
+            return 0
+        existing = {r["id"] for r in clickhouse_rows(self.env, "SELECT * FROM events_full")}
+        traces = merge_rows(clickhouse_rows(self.env, "SELECT * FROM traces"))
+        observations = list(merge_rows(clickhouse_rows(self.env, "SELECT * FROM observations")).values())
+        rows = [r for r in event_rows(traces, observations, virtual_roots=True) if r["id"] not in existing]
+        self.insert("events_full", rows)
+        self.store.migration_done(BACKFILL)
+        log(self.name, "background migration %s: %d rows written" % (BACKFILL, len(rows)))
+        return len(rows)
+
 
 def main_worker(env):
     errors = validate_env(env, "worker")
@@ -794,27 +1199,80 @@ def main_worker(env):
     wait_for("langfuse-worker", "Postgres", lambda: store.run("SELECT 1"))
     wait_for("langfuse-worker", "Redis", lambda: redis_check(env))
     wait_for("langfuse-worker", "ClickHouse", lambda: clickhouse_query(env, "SELECT 1"))
-    serve(Worker(env, store), listen_host(env), int(env.get("PORT") or 3030))
+    worker = Worker(env, store)
+    threading.Thread(target=worker.consume, daemon=True).start()
+    # The web creates the tables (its migrations): the backfill waits for them.
+    threading.Thread(target=lambda: wait_for("langfuse-worker", "background migrations", worker.backfill, 600),
+                     daemon=True).start()
+    serve(worker, listen_host(env), int(env.get("PORT") or 3030))
     return 0
 
 
 # ================================================================== clickhouse
 
 SQL_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+([\w.]+)(?:\s*\([^)]*\))?\s+FORMAT\s+JSONEachRow\s*(.*)$", re.I | re.S)
-SQL_SELECT = re.compile(r"^\s*SELECT\s+(\*|count\(\))\s+FROM\s+([\w.]+)(?:\s+WHERE\s+(.+?))?"
+SQL_SELECT = re.compile(r"^\s*SELECT\s+(\*|count\(\)|\w+(?:\s*,\s*\w+)*)\s+FROM\s+([\w.]+)(?:\s+WHERE\s+(.+?))?"
                         r"(?:\s+LIMIT\s+(\d+))?(?:\s+FORMAT\s+(\w+))?\s*;?\s*$", re.I | re.S)
 SQL_COND = re.compile(r"^\s*(\w+)\s*=\s*'([^']*)'\s*$")
+TTL = re.compile(r"^\s*event_date\s*\+\s*INTERVAL\s+(\d+)\s+(DAY|WEEK|MONTH)(?:\s+DELETE)?\s*$", re.I)
+# Defaults of the server settings and query settings the role changes (ClickHouse 25.12).
+SERVER_DEFAULTS = {"max_server_memory_usage_to_ram_ratio": "0.9", "max_server_memory_usage": "0"}
+SETTINGS_DEFAULTS = {"max_memory_usage": "0"}
+
+
+class ConfigError(Exception):
+    pass
+
+
+def clickhouse_config(config_dir="/etc/clickhouse-server/config.d", users_dir="/etc/clickhouse-server/users.d"):
+    """Apply config.d and users.d like the server does at start: every file must parse (otherwise the
+    server does not start); top-level scalar elements are server settings, <profiles><default> holds
+    the query settings, <table><ttl> of a system log table its TTL. Returns (server, settings, ttls)."""
+    server, settings, ttls = dict(SERVER_DEFAULTS), dict(SETTINGS_DEFAULTS), {}
+    changed = set()
+    for folder, kind in ((config_dir, "config"), (users_dir, "users")):
+        for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            if not name.endswith(".xml"):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                root = ET.parse(path).getroot()
+            except ET.ParseError as exc:
+                raise ConfigError("Code: 1000. DB::Exception: Cannot parse %s: %s" % (path, exc))
+            if root.tag not in ("clickhouse", "yandex"):
+                raise ConfigError("Code: 36. DB::Exception: %s: root element must be <clickhouse>" % path)
+            for child in root:
+                if kind == "users" and child.tag == "profiles":
+                    for setting in child.findall("default/*"):
+                        settings[setting.tag] = (setting.text or "").strip()
+                        changed.add(("settings", setting.tag))
+                elif kind == "config" and child.find("ttl") is not None:
+                    ttl = child.find("ttl").text or ""
+                    match = TTL.match(ttl)
+                    if not match:
+                        raise ConfigError("Code: 62. DB::Exception: Syntax error in the TTL of %s: %s"
+                                          % (child.tag, ttl))
+                    ttls[child.tag] = "event_date + toInterval%s(%s)" % (match.group(2).capitalize(), match.group(1))
+                elif kind == "config" and len(child) == 0:
+                    server[child.tag] = (child.text or "").strip()
+                    changed.add(("server", child.tag))
+    return {"server": server, "settings": settings, "ttls": ttls, "changed": changed}
+
+
+def _native_exception(code, name, message):
+    return _varint(2) + struct.pack("<i", code) + _string(name) + _string(message) + _string("") + b"\x00"
 
 
 class ClickHouse(object):
     name = "clickhouse"
 
-    def __init__(self, env, root="/var/lib/clickhouse"):
+    def __init__(self, env, root="/var/lib/clickhouse", config=None):
         self.user = env.get("CLICKHOUSE_USER") or "default"
         self.password = env.get("CLICKHOUSE_PASSWORD", "")
         self.database = env.get("CLICKHOUSE_DB") or "default"
         self.root = os.path.join(root, "standin")
         self.lock = threading.Lock()
+        self.config = config or clickhouse_config(config_dir="/nonexistent", users_dir="/nonexistent")
 
     def table_path(self, name, database):
         prefix, dummy, table = name.rpartition(".")
@@ -827,6 +1285,25 @@ class ClickHouse(object):
         if auth.lower().startswith("basic "):
             user, dummy, password = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
         return user or "default", password or ""
+
+    def authenticated(self, user, password):
+        return user == self.user and hmac.compare_digest(password, self.password)
+
+    def system_rows(self, table):
+        """The system tables that show the applied configuration (None: not one the stand-in has)."""
+        cfg = self.config
+        if table == "server_settings":
+            return [{"name": k, "value": v, "changed": int(("server", k) in cfg["changed"])}
+                    for k, v in sorted(cfg["server"].items())]
+        if table == "settings":
+            return [{"name": k, "value": v, "changed": int(("settings", k) in cfg["changed"])}
+                    for k, v in sorted(cfg["settings"].items())]
+        if table == "tables":
+            return [{"database": "system", "name": t, "engine": "MergeTree",
+                     "engine_full": "MergeTree PARTITION BY toYYYYMM(event_date) ORDER BY (event_date, event_time) "
+                                    "TTL %s SETTINGS index_granularity = 8192" % ttl}
+                    for t, ttl in sorted(cfg["ttls"].items())]
+        return None
 
     def execute(self, sql, data, database):
         text = sql if not data else sql + " " + data
@@ -855,27 +1332,38 @@ class ClickHouse(object):
             return 200, ""
         match = SQL_SELECT.match(text)
         if match:
-            what, table, where, limit, fmt = match.groups()
+            return self.select(*match.groups(), database=database)
+        return 400, "Code: 62. DB::Exception: Syntax error (not supported by the stand-in): %s\n" % text[:200]
+
+    def select(self, what, table, where, limit, fmt, database):
+        conditions = []
+        for part in re.split(r"\s+AND\s+", where or "", flags=re.I) if where else []:
+            cond = SQL_COND.match(part)
+            if not cond:
+                return 400, "Code: 62. DB::Exception: the stand-in only supports col = 'value' [AND ...]\n"
+            conditions.append(cond.groups())
+        rows = self.system_rows(table[len("system."):]) if table.lower().startswith("system.") else None
+        if rows is None:
             path = self.table_path(table, database)
             if not os.path.exists(path):
                 return 404, "Code: 60. DB::Exception: Table %s does not exist. (UNKNOWN_TABLE)\n" % table
-            conditions = []
-            for part in re.split(r"\s+AND\s+", where or "", flags=re.I) if where else []:
-                cond = SQL_COND.match(part)
-                if not cond:
-                    return 400, "Code: 62. DB::Exception: the stand-in only supports col = 'value' [AND ...]\n"
-                conditions.append(cond.groups())
             with self.lock, open(path) as handle:
                 rows = [json.loads(line) for line in handle if line.strip()]
-            rows = [r for r in rows if all(str(r.get(c)) == v for c, v in conditions)]
-            if limit:
-                rows = rows[:int(limit)]
-            if what.lower() == "count()":
-                return 200, ("{\"count()\":%d}\n" % len(rows)) if fmt else "%d\n" % len(rows)
-            if fmt and fmt.lower() != "jsoneachrow":
-                return 400, "Code: 73. DB::Exception: the stand-in only supports FORMAT JSONEachRow\n"
-            return 200, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
-        return 400, "Code: 62. DB::Exception: Syntax error (not supported by the stand-in): %s\n" % text[:200]
+        rows = [r for r in rows if all(str(r.get(c)) == v for c, v in conditions)]
+        if limit:
+            rows = rows[:int(limit)]
+        if what.lower() == "count()":
+            return 200, ("{\"count()\":%d}\n" % len(rows)) if fmt else "%d\n" % len(rows)
+        if what != "*":
+            columns = [c.strip() for c in what.split(",")]
+            missing = [c for c in columns if rows and c not in rows[0]]
+            if missing:
+                return 400, "Code: 47. DB::Exception: Unknown expression identifier `%s`. (UNKNOWN_IDENTIFIER)\n" \
+                    % missing[0]
+            rows = [{c: r.get(c) for c in columns} for r in rows]
+        if fmt and fmt.lower() != "jsoneachrow":
+            return 400, "Code: 73. DB::Exception: the stand-in only supports FORMAT JSONEachRow\n"
+        return 200, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
 
     def handle(self, req):
         url = urlparse(req.path)
@@ -883,7 +1371,7 @@ class ClickHouse(object):
         if url.path in ("/ping", "/") and req.command in ("GET", "HEAD") and "query" not in query:
             return req.send(200, "Ok.\n", "text/plain; charset=UTF-8")
         user, password = self.credentials(req, query)
-        if user != self.user or not hmac.compare_digest(password, self.password):
+        if not self.authenticated(user, password):
             return req.send(516, "Code: 516. DB::Exception: %s: Authentication failed: password is incorrect, or "
                                  "there is no user with such name. (AUTHENTICATION_FAILED)\n" % user,
                             "text/plain; charset=UTF-8", {"X-ClickHouse-Exception-Code": "516"})
@@ -895,13 +1383,61 @@ class ClickHouse(object):
         status, text = self.execute(sql, body, database)
         return req.send(status, text, "text/plain; charset=UTF-8")
 
+    def native(self, conn):
+        """The native protocol (port 9000), handshake only: the client's Hello carries the user and
+        password (checked like on HTTP), then Ping/Pong; any query gets NOT_IMPLEMENTED."""
+        with conn:
+            read = conn.makefile("rb").read
+            try:
+                if _read_varint(read) != 0:
+                    conn.sendall(_native_exception(101, "DB::Exception", "Unexpected packet from client"))
+                    return
+                _read_string(read)
+                _read_varint(read)
+                _read_varint(read)
+                revision = _read_varint(read)
+                _read_string(read)
+                user, password = _read_string(read) or "default", _read_string(read)
+                if not self.authenticated(user, password):
+                    conn.sendall(_native_exception(516, "DB::Exception", "%s: Authentication failed: password is "
+                                                   "incorrect, or there is no user with such name." % user))
+                    return
+                conn.sendall(_varint(0) + _string("ClickHouse") + _varint(25) + _varint(12)
+                             + _varint(min(revision, NATIVE_REVISION)) + _string("UTC") + _string("langfuse-clickhouse")
+                             + _varint(8))
+                while True:
+                    packet = _read_varint(read)
+                    if packet != 4:
+                        conn.sendall(_native_exception(48, "DB::Exception", "the stand-in answers only Hello and "
+                                                       "Ping on the native port (NOT_IMPLEMENTED)"))
+                        return
+                    conn.sendall(_varint(4))
+            except (EOFError, OSError):
+                return
+
+
+def serve_native(app, port=9000, host="0.0.0.0"):  # nosec - a test container's port
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(16)
+    log(app.name, "native protocol (handshake only) on %s:%s" % (host, port))
+    while True:
+        conn, dummy = listener.accept()
+        threading.Thread(target=app.native, args=(conn,), daemon=True).start()
+
 
 def main_clickhouse(env):
-    app = ClickHouse(env)
+    try:
+        config = clickhouse_config()
+    except ConfigError as exc:
+        sys.stderr.write("%s\n" % exc)
+        return 1
+    app = ClickHouse(env, config=config)
     os.makedirs(os.path.join(app.root, app.database), exist_ok=True)
-    for folder in ("/etc/clickhouse-server/config.d", "/etc/clickhouse-server/users.d"):
-        files = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-        log("clickhouse", "%s: %s (read, not applied by the stand-in)" % (folder, ", ".join(files) or "empty"))
+    log("clickhouse", "applied: server %s, default profile %s, log TTLs %s"
+        % (config["server"], config["settings"], config["ttls"]))
+    threading.Thread(target=serve_native, args=(app,), daemon=True).start()
     serve(app, "0.0.0.0", 8123)
     return 0
 
@@ -916,12 +1452,53 @@ def s3_error(code, message, resource=""):
             "<Resource>%s</Resource><RequestId>standin</RequestId></Error>" % (code, message, resource))
 
 
-def access_key_of(header, query):
-    match = re.search(r"Credential=([^/,\s]+)/", header or "")
-    if match:
-        return match.group(1)
-    cred = (query.get("X-Amz-Credential") or [""])[0]
-    return cred.split("/")[0] if cred else None
+AUTH_HEADER = re.compile(r"^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/s3/aws4_request,\s*"
+                         r"SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$")
+MAX_SKEW = datetime.timedelta(minutes=15)
+
+
+def verify_sigv4(method, raw_path, headers, body, secrets, now=None):
+    """MinIO's check of a header-signed request (AWS Signature V4), the signature recomputed by
+    botocore: None when it holds, else (status, S3 error code, message)."""
+    # pylint: disable=import-outside-toplevel
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    header = headers.get("Authorization")
+    if not header:
+        return 403, "AccessDenied", "Access Denied."
+    match = AUTH_HEADER.match(header.strip())
+    if not match:
+        return 400, "AuthorizationHeaderMalformed", "The authorization header is malformed."
+    access_key, day, region, signed, signature = match.groups()
+    if access_key not in secrets:
+        return 403, "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."
+    amz_date = headers.get("X-Amz-Date") or ""
+    try:
+        stamp = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return 403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"
+    if amz_date[:8] != day:
+        return 403, "SignatureDoesNotMatch", "The credential scope date does not match x-amz-date."
+    if abs((now or datetime.datetime.now(datetime.timezone.utc)) - stamp) > MAX_SKEW:
+        return 403, "RequestTimeTooSkewed", "The difference between the request time and the server's time is too large."
+    content_sha = headers.get("X-Amz-Content-SHA256")
+    if not content_sha:
+        return 400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"
+    if content_sha != "UNSIGNED-PAYLOAD" and content_sha != hashlib.sha256(body).hexdigest():
+        return 400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."
+    names = signed.split(";")
+    if "host" not in names:
+        return 403, "SignatureDoesNotMatch", "host must be a signed header"
+    aws = AWSRequest(method=method, url="http://%s%s" % (headers.get("Host", ""), raw_path), data=body,
+                     headers={n: headers.get(n, "") for n in names if n != "host"})
+    aws.context["timestamp"] = amz_date
+    signer = S3SigV4Auth(Credentials(access_key, secrets[access_key]), "s3", region)
+    expected = signer.signature(signer.string_to_sign(aws, signer.canonical_request(aws)), aws)
+    if not hmac.compare_digest(expected, signature):
+        return 403, "SignatureDoesNotMatch", ("The request signature we calculated does not match the signature "
+                                              "you provided. Check your key and signing method.")
+    return None
 
 
 class MinIO(object):
@@ -936,13 +1513,13 @@ class MinIO(object):
         query = parse_qs(url.query, keep_blank_values=True)
         if url.path in ("/minio/health/live", "/minio/health/ready", "/minio/health/cluster"):
             return req.send(200, b"", "text/plain")
-        access_key = access_key_of(req.headers.get("Authorization"), query)
         xml = "application/xml"
-        if access_key is None:
-            return req.send(403, s3_error("AccessDenied", "Access Denied.", url.path), xml)
-        if access_key != self.user:
-            return req.send(403, s3_error("InvalidAccessKeyId", "The Access Key Id you provided does not exist "
-                                          "in our records.", url.path), xml)
+        if "X-Amz-Signature" in query:
+            return req.send(501, s3_error("NotImplemented", "The stand-in verifies header signatures only "
+                                          "(no presigned URLs).", url.path), xml)
+        problem = verify_sigv4(req.command, req.path, req.headers, req.body(), {self.user: self.password})
+        if problem:
+            return req.send(problem[0], s3_error(problem[1], problem[2], url.path), xml)
         parts = unquote(url.path).lstrip("/").split("/", 1)
         bucket, key = parts[0], (parts[1] if len(parts) > 1 else "")
         if ".." in bucket or any(p in ("..", ".") for p in key.split("/")):

@@ -6,8 +6,10 @@
 The web and worker need the real PostgreSQL and Redis (tests/images/postgres, tests/images/redis),
 which run only in Docker: the Molecule scenario langfuse_stack exercises them end to end. Here the
 pure parts are tested: upstream's env validation, headless-init rules (with the in-memory store),
-basic auth, OTLP decoding (protobuf, gzip, JSON), ingestion mapping, and the ClickHouse and MinIO
-HTTP servers (they need neither Postgres nor Redis).
+basic auth, OTLP decoding (protobuf, gzip, JSON), ingestion mapping, the ClickHouse (HTTP, native
+handshake, applied config) and MinIO (SigV4 checked by botocore) servers, the worker's processing of
+a job and the v4 historic backfill, and the v4 web's read and write rules (the Redis queue itself
+runs only in the scenario).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,8 +19,10 @@ __metaclass__ = type
 import base64
 import gzip
 import importlib.util
+import datetime
 import json
 import os
+import socket
 import threading
 from http.server import ThreadingHTTPServer
 from urllib.error import HTTPError
@@ -41,6 +45,8 @@ GOOD_ENV = {
     'NEXTAUTH_URL': 'http://localhost:3001',
     'CLICKHOUSE_URL': 'http://langfuse-clickhouse:8123',
     'CLICKHOUSE_USER': 'clickhouse',
+    'CLICKHOUSE_PASSWORD': 'clickhouse-password',
+    'CLICKHOUSE_MIGRATION_URL': 'clickhouse://langfuse-clickhouse:9000',
     'LANGFUSE_S3_EVENT_UPLOAD_BUCKET': 'langfuse',
     'REDIS_HOST': 'langfuse-redis',
 }
@@ -70,11 +76,49 @@ def test_valid_env_passes():
     ('CLICKHOUSE_URL', 'langfuse-clickhouse:8123', 'CLICKHOUSE_URL'),
     ('NEXTAUTH_URL', 'localhost', 'NEXTAUTH_URL'),
     ('LANGFUSE_S3_EVENT_UPLOAD_BUCKET', '', 'LANGFUSE_S3_EVENT_UPLOAD_BUCKET'),
+    ('CLICKHOUSE_PASSWORD', None, 'CLICKHOUSE_PASSWORD: Required'),
+    ('LANGFUSE_INIT_USER_EMAIL', 'admin', 'LANGFUSE_INIT_USER_EMAIL: Invalid email'),
+    ('LANGFUSE_INIT_USER_EMAIL', 'admin@localhost', 'LANGFUSE_INIT_USER_EMAIL: Invalid email'),
+    ('LANGFUSE_MIGRATION_V4_WRITE_MODE', 'Dual', 'LANGFUSE_MIGRATION_V4_WRITE_MODE: Invalid enum'),
+    ('LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN', 'yes', 'LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN'),
 ])
 def test_invalid_env_is_refused(key, value, message):
     env = dict(GOOD_ENV, **{key: value})
-    errors = standin.validate_env(env, 'web')
+    if value is None:
+        del env[key]
+    errors = standin.validate_env(env, 'web', version='4.16.0')
     assert any(e.startswith(message) for e in errors), errors
+
+
+def test_v3_ignores_the_v4_variables_and_accepts_a_valid_email():
+    env = dict(GOOD_ENV, LANGFUSE_MIGRATION_V4_WRITE_MODE='whatever', LANGFUSE_INIT_USER_EMAIL='admin@owu.local')
+    assert standin.validate_env(env, 'web', version='3.225.4') == []
+    assert standin.write_mode(env, '3.225.4') == 'legacy'
+
+
+def test_write_modes():
+    assert standin.write_mode({}, '4.16.0') == 'events_only'
+    assert (standin.writes_legacy({}, '4.16.0'), standin.writes_events({}, '4.16.0')) == (False, True)
+    dual = {'LANGFUSE_MIGRATION_V4_WRITE_MODE': 'dual'}
+    assert (standin.writes_legacy(dual, '4.16.0'), standin.writes_events(dual, '4.16.0')) == (True, True)
+    legacy = {'LANGFUSE_MIGRATION_V4_WRITE_MODE': 'legacy'}
+    assert (standin.writes_legacy(legacy, '4.16.0'), standin.writes_events(legacy, '4.16.0')) == (True, False)
+    assert standin.preview_opt_in({}, '4.16.0') and not standin.preview_opt_in({}, '3.225.4')
+    assert not standin.preview_opt_in({'LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN': 'false'}, '4.16.0')
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('CLICKHOUSE_MIGRATION_URL', None, 'CLICKHOUSE_MIGRATION_URL is not configured'),
+    ('CLICKHOUSE_MIGRATION_URL', 'http://langfuse-clickhouse:8123', 'Could not parse CLICKHOUSE_MIGRATION_URL'),
+    ('CLICKHOUSE_PASSWORD', '', 'CLICKHOUSE_PASSWORD is not set'),
+])
+def test_the_migration_step_refuses_what_up_sh_refuses(key, value, message, capsys):
+    env = dict(GOOD_ENV, **{key: value})
+    if value is None:
+        del env[key]
+    assert any(message in e for e in standin.migration_errors(env))
+    assert standin.main_web(env) == 1
+    assert message in capsys.readouterr().err
 
 
 def test_web_exits_non_zero_on_invalid_env(capsys):
@@ -257,23 +301,307 @@ def test_clickhouse_ping_auth_and_persistence(server, tmp_path):
     assert status == 200 and [json.loads(line)['id'] for line in text.splitlines()] == ['t1']
 
 
-def test_minio_buckets_objects_and_access_key(server, tmp_path):
+def signed(url, method='GET', data=b'', secret='minio-password', access_key='minio', region='auto', when=None):
+    """A request signed with SigV4 by botocore (the AWS SDK's algorithm), optionally at another time."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    aws = AWSRequest(method=method, url=url, data=data or None)
+    signer = S3SigV4Auth(Credentials(access_key, secret), 's3', region)
+    if when is None:
+        signer.add_auth(aws)
+    else:
+        aws.context['timestamp'] = when.strftime('%Y%m%dT%H%M%SZ')
+        aws.headers['X-Amz-Date'] = aws.context['timestamp']
+        aws.headers['X-Amz-Content-SHA256'] = signer.payload(aws)
+        signature = signer.signature(signer.string_to_sign(aws, signer.canonical_request(aws)), aws)
+        signer._inject_signature_to_request(aws, signature)
+    return dict(aws.headers.items())
+
+
+@pytest.fixture
+def minio(server, tmp_path):
     (tmp_path / 'langfuse').mkdir()
-    url = server(standin.MinIO({'MINIO_ROOT_USER': 'minio', 'MINIO_ROOT_PASSWORD': 'minio-password'}, str(tmp_path)))
+    return server(standin.MinIO({'MINIO_ROOT_USER': 'minio', 'MINIO_ROOT_PASSWORD': 'minio-password'}, str(tmp_path)))
+
+
+def test_minio_buckets_and_objects_with_valid_signatures(minio, tmp_path):
+    url = minio
     assert call(url + '/minio/health/ready')[0] == 200
-    assert call(url + '/langfuse', 'HEAD')[0] == 403  # anonymous
-    bad = {'Authorization': 'AWS4-HMAC-SHA256 Credential=other/20260101/us-east-1/s3/aws4_request, Signature=x'}
-    assert call(url + '/langfuse', 'HEAD', headers=bad)[0] == 403
-    # The web stand-in's own SigV4 client against the MinIO stand-in.
-    assert standin.s3_put(url, 'auto', 'minio', 'minio-password', 'langfuse', 'events/p1/x.json', b'{"a": 1}') == 200
-    good = {'Authorization': 'AWS4-HMAC-SHA256 Credential=minio/20260101/us-east-1/s3/aws4_request, Signature=x'}
-    assert call(url + '/langfuse/events/p1/x.json', headers=good) == (200, '{"a": 1}')
-    status, text = call(url + '/langfuse?list-type=2&prefix=events/', headers=good)
-    assert status == 200 and '<Key>events/p1/x.json</Key>' in text
-    assert call(url + '/missing', 'HEAD', headers=good)[0] == 404
-    assert call(url + '/newbucket', 'PUT', b'', good)[0] == 200 and (tmp_path / 'newbucket').is_dir()
+    # The web and worker stand-ins' client (botocore's signer) against the MinIO stand-in.
+    standin.s3_put(url, 'auto', 'minio', 'minio-password', 'langfuse', 'events/p1/x y.json', b'{"a": 1}')
+    assert standin.s3_get(url, 'auto', 'minio', 'minio-password', 'langfuse', 'events/p1/x y.json') == b'{"a": 1}'
+    listing = url + '/langfuse?list-type=2&prefix=events%2F'
+    status, text = call(listing, headers=signed(listing))
+    assert status == 200 and '<Key>events/p1/x y.json</Key>' in text
+    assert call(url + '/missing', 'HEAD', headers=signed(url + '/missing', 'HEAD'))[0] == 404
+    assert call(url + '/newbucket', 'PUT', b'', signed(url + '/newbucket', 'PUT'))[0] == 200
+    assert (tmp_path / 'newbucket').is_dir()
+
+
+def test_minio_refuses_what_minio_refuses(minio):
+    url = minio + '/langfuse/events/p1/x.json'
+    standin.s3_put(minio, 'auto', 'minio', 'minio-password', 'langfuse', 'events/p1/x.json', b'{}')
+    status, text = call(url)
+    assert status == 403 and '<Code>AccessDenied</Code>' in text
+    status, text = call(url, headers=signed(url, access_key='other'))
+    assert status == 403 and '<Code>InvalidAccessKeyId</Code>' in text
+    # The right access key with a wrong secret key: only a verified signature catches it.
+    status, text = call(url, headers=signed(url, secret='wrong-password'))
+    assert status == 403 and '<Code>SignatureDoesNotMatch</Code>' in text
+    with pytest.raises(RuntimeError, match='SignatureDoesNotMatch'):
+        standin.s3_get(minio, 'auto', 'minio', 'wrong-password', 'langfuse', 'events/p1/x.json')
+    # A signature made for another path or another method does not open this one.
+    other = signed(minio + '/langfuse/events/p1/y.json')
+    assert call(url, headers=other)[0] == 403
+    # The body must be the one that was signed.
+    headers = signed(url, 'PUT', b'{"signed": true}')
+    status, text = call(url, 'PUT', b'{"tampered": true}', headers)
+    assert status == 400 and 'XAmzContentSHA256Mismatch' in text
+    # Older than 15 minutes.
+    old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+    status, text = call(url, headers=signed(url, when=old))
+    assert status == 403 and 'RequestTimeTooSkewed' in text
+    status, text = call(url, headers=signed(url, when=datetime.datetime.now(datetime.timezone.utc)))
+    assert status == 200
 
 
 def test_minio_refuses_short_credentials(capsys, tmp_path):
     assert standin.main_minio(['server', str(tmp_path)], {'MINIO_ROOT_USER': 'minio', 'MINIO_ROOT_PASSWORD': 'short'}) == 1
     assert 'Invalid credentials' in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ ClickHouse: native handshake, config
+
+CH_ENV = {'CLICKHOUSE_USER': 'clickhouse', 'CLICKHOUSE_PASSWORD': 'secret-pw'}
+
+
+def native_server(app):
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(4)
+
+    def loop():
+        while True:
+            try:
+                conn, dummy = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=app.native, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return listener, 'clickhouse://127.0.0.1:%d' % listener.getsockname()[1]
+
+
+def test_clickhouse_native_handshake_checks_the_credentials(tmp_path):
+    listener, url = native_server(standin.ClickHouse(CH_ENV, str(tmp_path)))
+    try:
+        assert standin.clickhouse_native_hello(url, 'clickhouse', 'secret-pw') == 'ClickHouse'
+        with pytest.raises(RuntimeError, match='Code: 516'):
+            standin.clickhouse_native_hello(url, 'clickhouse', 'wrong')
+        with pytest.raises(RuntimeError, match='Code: 516'):
+            standin.clickhouse_native_hello(url, 'default', 'secret-pw')
+    finally:
+        listener.close()
+
+
+SMALL_HOST = """<clickhouse>
+    <max_server_memory_usage_to_ram_ratio>0.25</max_server_memory_usage_to_ram_ratio>
+    <query_log><ttl>event_date + INTERVAL 7 DAY DELETE</ttl></query_log>
+    <text_log><ttl>event_date + INTERVAL 2 WEEK</ttl></text_log>
+</clickhouse>"""
+USERS = "<clickhouse><profiles><default><max_memory_usage>2147483648</max_memory_usage></default></profiles></clickhouse>"
+
+
+def config_dirs(tmp_path, config=SMALL_HOST, users=USERS):
+    (tmp_path / 'config.d').mkdir()
+    (tmp_path / 'users.d').mkdir()
+    (tmp_path / 'config.d' / 'owu.xml').write_text(config)
+    (tmp_path / 'users.d' / 'owu.xml').write_text(users)
+    return str(tmp_path / 'config.d'), str(tmp_path / 'users.d')
+
+
+def test_clickhouse_applies_config_d_and_users_d(server, tmp_path):
+    config = standin.clickhouse_config(*config_dirs(tmp_path))
+    url = server(standin.ClickHouse(CH_ENV, str(tmp_path / 'data'), config=config))
+    auth = {'X-ClickHouse-User': 'clickhouse', 'X-ClickHouse-Key': 'secret-pw'}
+
+    def rows(sql):
+        status, text = call(url + '/', 'POST', sql.encode(), auth)
+        assert status == 200, text
+        return [json.loads(line) for line in text.splitlines()]
+
+    assert rows("SELECT name, value, changed FROM system.server_settings "
+                "WHERE name = 'max_server_memory_usage_to_ram_ratio' FORMAT JSONEachRow") == [
+        {'name': 'max_server_memory_usage_to_ram_ratio', 'value': '0.25', 'changed': 1}]
+    assert rows("SELECT value FROM system.settings WHERE name = 'max_memory_usage' FORMAT JSONEachRow") == [
+        {'value': '2147483648'}]
+    tables = {r['name']: r['engine_full'] for r in rows(
+        "SELECT name, engine_full FROM system.tables WHERE database = 'system' FORMAT JSONEachRow")}
+    assert 'TTL event_date + toIntervalDay(7) ' in tables['query_log']
+    assert 'TTL event_date + toIntervalWeek(2) ' in tables['text_log']
+    # Without the files the defaults show.
+    plain = server(standin.ClickHouse(CH_ENV, str(tmp_path / 'data')))
+    status, text = call(plain + '/', 'POST', b"SELECT value FROM system.server_settings WHERE "
+                        b"name = 'max_server_memory_usage_to_ram_ratio' FORMAT JSONEachRow", auth)
+    assert json.loads(text) == {'value': '0.9'}
+
+
+@pytest.mark.parametrize('config, users, message', [
+    ('<clickhouse><max_server_memory_usage_to_ram_ratio>0.25</clickhouse>', USERS, 'Cannot parse'),
+    ('<config/>', USERS, 'root element'),
+    ('<clickhouse><query_log><ttl>event_date + 7</ttl></query_log></clickhouse>', USERS, 'TTL of query_log'),
+    (SMALL_HOST, '<clickhouse><profiles>', 'Cannot parse'),
+])
+def test_clickhouse_does_not_start_with_a_broken_config(tmp_path, monkeypatch, capsys, config, users, message):
+    with pytest.raises(standin.ConfigError, match=message):
+        standin.clickhouse_config(*config_dirs(tmp_path, config, users))
+
+
+# ------------------------------------------------------------------ worker: queue jobs, backfill
+
+WORKER_ENV = dict(GOOD_ENV, CLICKHOUSE_PASSWORD='secret-pw', LANGFUSE_S3_EVENT_UPLOAD_REGION='auto',
+                  LANGFUSE_S3_EVENT_UPLOAD_ACCESS_KEY_ID='minio',
+                  LANGFUSE_S3_EVENT_UPLOAD_SECRET_ACCESS_KEY='minio-password')
+
+
+@pytest.fixture
+def backends(server, minio, tmp_path):
+    clickhouse = server(standin.ClickHouse(CH_ENV, str(tmp_path / 'ch')))
+    env = dict(WORKER_ENV, CLICKHOUSE_URL=clickhouse, LANGFUSE_S3_EVENT_UPLOAD_ENDPOINT=minio)
+    for version in ('4.16.0',):
+        standin.clickhouse_schema(env, version)
+    return env
+
+
+def otel_job(env, spans_request):
+    spans = standin.decode_otlp(spans_request.SerializeToString())
+    standin.s3_put(env['LANGFUSE_S3_EVENT_UPLOAD_ENDPOINT'], 'auto', 'minio', 'minio-password', 'langfuse',
+                   'otel/p1/job.json', json.dumps({'spans': spans}).encode())
+    return {'kind': 'otel', 'projectId': 'p1', 'keys': ['otel/p1/job.json']}
+
+
+def table(env, name):
+    return standin.clickhouse_rows(env, 'SELECT * FROM %s' % name)
+
+
+def test_worker_v3_writes_the_legacy_tables(backends):
+    worker = standin.Worker(backends, standin.MemoryStore(), version='3.225.4')
+    assert worker.process(otel_job(backends, _otlp_request())) == (1, 2)
+    assert [t['name'] for t in table(backends, 'traces')] == ['owu-chat']
+    assert table(backends, 'events_full') == []
+
+
+def test_worker_v4_events_only_writes_the_events_table(backends):
+    worker = standin.Worker(backends, standin.MemoryStore(), version='4.16.0')
+    worker.process(otel_job(backends, _otlp_request()))
+    assert table(backends, 'traces') == []
+    events = table(backends, 'events_full')
+    assert sorted(e['parent_observation_id'] == '' for e in events) == [False, True]
+    assert {e['user_id'] for e in events} == {'u@x.org'}
+
+
+def test_worker_with_a_wrong_s3_or_clickhouse_setting_fails_the_job(backends):
+    job = otel_job(backends, _otlp_request())
+    wrong_s3 = standin.Worker(dict(backends, LANGFUSE_S3_EVENT_UPLOAD_SECRET_ACCESS_KEY='nope'),
+                              standin.MemoryStore(), version='4.16.0')
+    with pytest.raises(RuntimeError, match='SignatureDoesNotMatch'):
+        wrong_s3.process(job)
+    wrong_ch = standin.Worker(dict(backends, CLICKHOUSE_PASSWORD='nope'), standin.MemoryStore(), version='4.16.0')
+    with pytest.raises(RuntimeError, match='516'):
+        wrong_ch.process(job)
+    assert table(backends, 'events_full') == []
+
+
+def test_v4_backfill_turns_v3_traces_into_events_once(backends):
+    store = standin.MemoryStore()
+    standin.Worker(backends, store, version='3.225.4').process(otel_job(backends, _otlp_request()))
+    legacy = standin.Worker(dict(backends, LANGFUSE_MIGRATION_V4_WRITE_MODE='legacy'), store, version='4.16.0')
+    assert legacy.backfill() == 0
+    off = standin.Worker(dict(backends, LANGFUSE_MIGRATION_V4_WRITE_MODE='dual',
+                              LANGFUSE_BACKGROUND_MIGRATION_V4_ENABLE_HISTORIC_BACKFILL='false'), store, version='4.16.0')
+    assert off.backfill() == 0
+    dual = standin.Worker(dict(backends, LANGFUSE_MIGRATION_V4_WRITE_MODE='dual'), store, version='4.16.0')
+    assert dual.backfill() == 3  # the virtual root t-<trace id> and the two spans
+    trace_id = table(backends, 'traces')[0]['id']
+    events = {e['id']: e for e in table(backends, 'events_full')}
+    assert events['t-' + trace_id]['parent_observation_id'] == '' and events['t-' + trace_id]['type'] == 'SPAN'
+    assert dual.backfill() == 0  # a background migration runs once
+
+
+# ------------------------------------------------------------------ web v4: read and write rules
+
+@pytest.fixture
+def web(server, backends):
+    def start(version, **extra):
+        env = dict(backends, **extra)
+        store = standin.MemoryStore()
+        standin.headless_init(store, dict(INIT_ENV, **{k: v for k, v in env.items() if k == 'SALT'}))
+        return server(standin.Web(env, store, version=version)), env
+    return start
+
+
+AUTH = {'Authorization': basic('pk-lf-1', 'sk-lf-1')}
+
+
+def test_v4_events_only_refuses_legacy_ingestion_and_reads(web):
+    url, env = web('4.16.0')
+    batch = {'batch': [{'id': 'e1', 'type': 'trace-create', 'body': {'id': 't1'}}]}
+    status, text = call(url + '/api/public/ingestion', 'POST', json.dumps(batch).encode(),
+                        dict(AUTH, **{'Content-Type': 'application/json'}))
+    body = json.loads(text)
+    assert status == 207 and body['successes'] == []
+    assert 'is not accepted by /api/public/ingestion when LANGFUSE_MIGRATION_V4_WRITE_MODE is events_only' \
+        in body['errors'][0]['error']
+    assert call(url + '/api/public/traces', headers=AUTH)[0] == 404
+    assert call(url + '/api/public/v2/observations', headers=AUTH)[0] == 200
+    assert json.loads(call(url + '/api/public/health')[1])['version'] == '4.16.0'
+
+
+def test_v4_observations_api_reads_the_events_table(web):
+    url, env = web('4.16.0', LANGFUSE_MIGRATION_V4_WRITE_MODE='dual')
+    standin.Worker(env, standin.MemoryStore(), version='4.16.0').process(otel_job(env, _otlp_request()))
+    status, text = call(url + '/api/public/v2/observations?isRootObservation=true', headers=AUTH)
+    data = json.loads(text)['data']
+    assert status == 200 and len(data) == 1 and data[0]['userId'] == 'u@x.org' and data[0]['parentObservationId'] is None
+    trace_id = data[0]['traceId']
+    status, text = call(url + '/api/public/v2/observations?limit=1&traceId=' + trace_id, headers=AUTH)
+    page = json.loads(text)
+    assert len(page['data']) == 1 and page['meta']['cursor']
+    status, text = call(url + '/api/public/v2/observations?limit=1&traceId=%s&cursor=%s'
+                        % (trace_id, page['meta']['cursor']), headers=AUTH)
+    rest = json.loads(text)
+    assert len(rest['data']) == 1 and rest['data'][0]['id'] != page['data'][0]['id'] and rest['meta'] == {}
+    # dual mode still serves the legacy reads.
+    assert json.loads(call(url + '/api/public/traces', headers=AUTH)[1])['data'][0]['id'] == trace_id
+    assert call(url + '/api/public/v2/observations?parseIoAsJson=true', headers=AUTH)[0] == 400
+
+
+def test_v3_has_no_observations_v2_and_preview_off_hides_it(web):
+    url, dummy = web('3.225.4')
+    assert call(url + '/api/public/v2/observations', headers=AUTH)[0] == 404
+    url, dummy = web('4.16.0', LANGFUSE_MIGRATION_V4_WRITE_MODE='legacy',
+                     LANGFUSE_MIGRATION_V4_ALLOW_PREVIEW_OPT_IN='false')
+    status, text = call(url + '/api/public/v2/observations', headers=AUTH)
+    assert status == 404 and 'only available in a Langfuse v4 write mode' in text
+
+
+def test_v4_counts_the_sdks_app_root_as_a_root_observation(web):
+    """The Langfuse SDK gives a span started with trace_context={'trace_id': ...} a random parent
+    that is never exported and marks it langfuse.internal.is_app_root (our Pipelines filter's case)."""
+    from opentelemetry.proto.common.v1 import common_pb2
+    url, env = web('4.16.0')
+    request = _otlp_request()
+    spans = request.resource_spans[0].scope_spans[0].spans
+    spans[0].parent_span_id = bytes.fromhex('99' * 8)
+    job = otel_job(env, request)
+    standin.Worker(env, standin.MemoryStore(), version='4.16.0').process(job)
+    status, text = call(url + '/api/public/v2/observations?isRootObservation=true', headers=AUTH)
+    assert json.loads(text)['data'] == []
+    spans[0].attributes.add(key='langfuse.internal.is_app_root', value=common_pb2.AnyValue(bool_value=True))
+    standin.s3_put(env['LANGFUSE_S3_EVENT_UPLOAD_ENDPOINT'], 'auto', 'minio', 'minio-password', 'langfuse',
+                   'otel/p1/job.json', json.dumps({'spans': standin.decode_otlp(request.SerializeToString())}).encode())
+    standin.Worker(env, standin.MemoryStore(), version='4.16.0').process(job)
+    status, text = call(url + '/api/public/v2/observations?isRootObservation=true', headers=AUTH)
+    data = json.loads(text)['data']
+    assert [(d['id'], d['parentObservationId'], d['isRootObservation']) for d in data] == [('22' * 8, '99' * 8, True)]
