@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Which roles a day-2 backup or restore asks, in which order (docs: the .yml files next to this
-file; the logic: plugins/plugin_utils/_operations.py)."""
+"""Which roles a day-2 backup or restore asks, in which order, and the status tables (docs: the
+.yml files next to this file; the logic: plugins/plugin_utils/_operations.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def owu_restore_plan(in_backup, asked, component_roles):
         raise AnsibleFilterError('owu_restore_plan: %s' % to_native(exc))
 
 
+def owu_status_tables(containers, roles, ps_results, disk_usage):
+    """The status tables of a host (see owu_status_tables.yml)."""
+    return _operations.status_tables(_plain(containers), _plain(roles), _plain(ps_results), _plain(disk_usage))
+
+
 class FilterModule:
     """Day-2 operations filters."""
 
@@ -38,4 +43,5 @@ class FilterModule:
         return {
             'owu_backup_plan': owu_backup_plan,
             'owu_restore_plan': owu_restore_plan,
+            'owu_status_tables': owu_status_tables,
         }

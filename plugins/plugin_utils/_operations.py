@@ -52,3 +52,66 @@ def restore_plan(in_backup, asked, component_roles):
         raise OperationsPlanError('the backup holds components this collection does not know: %s' % ', '.join(unknown))
     return [{'component': name, 'role': component_roles[name]}
             for name in in_backup if name in asked and name != MODELS]
+
+
+# ---------------------------------------------------------------------------------- status
+
+def _image_version(ref):
+    """The tag of an image reference (the first 19 characters of a digest; ``latest`` without one)."""
+    if '@' in ref:
+        return ref.split('@', 1)[1][:19]
+    last = ref.rsplit('/', 1)[-1]
+    return last.rsplit(':', 1)[1] if ':' in last else 'latest'
+
+
+def status_containers(containers, roles):
+    """One row per container (``containers``: name -> docker inspect; ``roles``: name -> role
+    label), by name: name, role, image, version, state, health, since, ports (``ip:port->port``)."""
+    rows = []
+    for name in sorted(containers):
+        info = containers[name] or {}
+        state = info.get('State') or {}
+        ports = []
+        for port, binds in sorted(((info.get('NetworkSettings') or {}).get('Ports') or {}).items()):
+            for bind in binds or []:
+                ports.append('%s:%s->%s' % (bind.get('HostIp', ''), bind.get('HostPort', ''), port))
+        ref = (info.get('Config') or {}).get('Image') or ''
+        rows.append({'name': name, 'role': roles.get(name, '-'), 'image': ref, 'version': _image_version(ref),
+                     'state': state.get('Status', '-'), 'health': (state.get('Health') or {}).get('Status') or '-',
+                     'since': (state.get('StartedAt') or '')[:19], 'ports': ports})
+    return rows
+
+
+def status_models(ps_results):
+    """One row per loaded model of each Ollama instance (``ps_results``: the results of a loop of
+    ``uri`` calls to each instance's ``/api/ps``, ``item`` = the instance): instance, name, size,
+    size_vram, on_gpu (percent of the model in VRAM), expires_at. Instances that did not answer
+    are left out."""
+    rows = []
+    for result in ps_results or []:
+        body = result.get('json') if isinstance(result, dict) else None
+        if not isinstance(body, dict):
+            continue
+        for model in body.get('models') or []:
+            size, vram = int(model.get('size') or 0), int(model.get('size_vram') or 0)
+            rows.append({'instance': result.get('item'), 'name': model.get('name'), 'size': size, 'size_vram': vram,
+                         'on_gpu': int(round(100.0 * vram / (size or 1))), 'expires_at': model.get('expires_at') or ''})
+    return rows
+
+
+def status_volumes(disk_usage):
+    """One row per Docker volume (``disk_usage``: ``docker system df -v``'s data), by name: name,
+    size (bytes, -1 when Docker did not measure it), links (containers using it)."""
+    rows = []
+    for volume in (disk_usage or {}).get('Volumes') or []:
+        usage = volume.get('UsageData') or {}
+        size = usage.get('Size')
+        rows.append({'name': volume.get('Name'), 'size': -1 if size is None else size,
+                     'links': usage.get('RefCount') or 0})
+    return sorted(rows, key=lambda row: row['name'] or '')
+
+
+def status_tables(containers, roles, ps_results, disk_usage):
+    """The status page's three tables: ``{containers, models, volumes}``."""
+    return {'containers': status_containers(containers or {}, roles or {}), 'models': status_models(ps_results),
+            'volumes': status_volumes(disk_usage)}
