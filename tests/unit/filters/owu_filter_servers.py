@@ -169,12 +169,15 @@ class LangfuseServer(_Server):
     def __init__(self):
         self.spans = []
         self.headers = []
+        self.requests = []  # (method, path) of every request
         self.lock = threading.Lock()
         super(LangfuseServer, self).__init__()
 
     def handle(self, handler):
         # pylint: disable-next=import-outside-toplevel
         from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+        with self.lock:
+            self.requests.append((handler.command, handler.path))
         if handler.command == "GET" and handler.path.startswith("/api/public/projects"):
             self.reply(handler, 200, {"data": [{"id": "project-1", "name": "owu", "metadata": {}}]})
             return

@@ -302,3 +302,55 @@ def test_unexpected_bodies_pass_through(make_pipeline, langfuse_server):
         assert run(pipeline.inlet(copy.deepcopy(body), None)) == body
         assert run(pipeline.outlet(copy.deepcopy(body), "not a dict")) == body
     assert run(pipeline.inlet("not a dict", ALICE)) == "not a dict"
+
+
+# ---------------------------------------------------------------------------------------------
+# media: images stay out of Langfuse unless the media valve is on
+# ---------------------------------------------------------------------------------------------
+
+PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG fake image bytes" * 40).decode()
+
+
+def image_body(chat_id):
+    body = inlet_body(chat_id, "What is in this picture?")
+    body["messages"][0]["content"] = [{"type": "text", "text": "What is in this picture?"},
+                                      {"type": "image_url", "image_url": {"url": PNG}}]
+    return body
+
+
+def test_without_media_replaces_every_kind_the_sdk_would_upload(langfuse_module):
+    strip = langfuse_module.without_media
+    anthropic = {"type": "base64", "media_type": "image/jpeg", "data": "QUJD" * 10}
+    vertex = {"type": "media", "mime_type": "audio/wav", "data": "QUJD" * 10}
+    gemini = {"inline_data": {"mime_type": "image/webp", "data": "QUJD" * 10}, "text": "hi"}
+    value = [{"role": "user", "content": [PNG, anthropic, vertex, gemini, "data:text/plain,not base64"]}]
+    out = strip(value)
+    content = out[0]["content"]
+    assert content[0].startswith("[image/png, about ") and content[0].endswith(" bytes: not sent to Langfuse]")
+    assert content[1]["data"] == "[image/jpeg, about 30 bytes: not sent to Langfuse]"
+    assert content[2]["data"].startswith("[audio/wav,") and content[3]["inline_data"]["data"].startswith("[image/webp,")
+    assert content[3]["text"] == "hi" and content[4] == "data:text/plain,not base64"
+    assert value[0]["content"][0] == PNG and anthropic["data"] == "QUJD" * 10  # the input is not changed
+
+
+def test_images_are_not_sent_by_default_and_the_chat_keeps_them(make_pipeline, langfuse_server):
+    pipeline = make_pipeline()
+    body = image_body("chat-img")
+    assert run(pipeline.inlet(copy.deepcopy(body), ALICE)) == body  # Open WebUI gets the image back
+    out = outlet_body("chat-img", "What is in this picture?", "A cat.")
+    run(pipeline.outlet(copy.deepcopy(out), ALICE))
+    pipeline.flush()
+    traced = langfuse_server.generations()[0]["attributes"]["langfuse.observation.input"]
+    assert "base64" not in traced and "not sent to Langfuse" in traced
+    assert not [r for r in langfuse_server.requests if r[1].startswith("/api/public/media")]
+
+
+def test_media_valve_hands_images_to_the_sdk(make_pipeline, langfuse_server):
+    pipeline = make_pipeline(media=True)
+    run(pipeline.inlet(image_body("chat-img2"), ALICE))
+    run(pipeline.outlet(outlet_body("chat-img2", "What is in this picture?", "A cat."), ALICE))
+    pipeline.flush()
+    # The SDK asks Langfuse for an upload URL (this test server has none to give).
+    assert [r for r in langfuse_server.requests if r == ("POST", "/api/public/media")]
+    traced = langfuse_server.generations()[0]["attributes"]["langfuse.observation.input"]
+    assert "not sent to Langfuse" not in traced

@@ -1,7 +1,7 @@
 """
 title: OWU Langfuse tracing
 author: numberone.owu
-version: 1.0.0
+version: 1.1.0
 license: GPL-3.0-or-later
 description: Traces every Open WebUI chat into a self-hosted Langfuse with the Langfuse Python SDK v4
 """
@@ -23,12 +23,17 @@ description: Traces every Open WebUI chat into a self-hosted Langfuse with the L
 # outlet ends it with the answer and the token usage when Open WebUI reports one.
 # Without host, public_key and secret_key the filter stays idle (one log line) and every body
 # passes through; a Langfuse failure never breaks a chat.
+# Media: images in the messages (base64 data URIs) are replaced by a short placeholder in what goes
+# to Langfuse (valve media = false, the default): the SDK would upload them to Langfuse's media
+# bucket through presigned URLs that browsers cannot reach in this collection's deployment, and
+# the chat's images stay in Open WebUI only. The chat itself is never changed.
 
 from __future__ import absolute_import, division, print_function
 
 import asyncio
 import collections
 import logging
+import re
 import threading
 import uuid
 from typing import Any, Dict, List, Optional
@@ -115,6 +120,46 @@ def _first_int(info, keys):
     return None
 
 
+_DATA_URI = re.compile(r"^data:([^;,]*);base64,", re.I)
+
+
+def _placeholder(mime, data):
+    # type: (str, str) -> str
+    return "[%s, about %d bytes: not sent to Langfuse]" % (mime or "media", len(data) * 3 // 4)
+
+
+def without_media(value, level=0):
+    # type: (Any, int) -> Any
+    """A copy of ``value`` with every base64 medium replaced by a placeholder string.
+
+    Covers what the Langfuse SDK would upload (``_task_manager/media_manager.py``): data URIs
+    (OpenAI/Open WebUI ``image_url``), Anthropic ``{"type": "base64", "media_type", "data"}``,
+    Vertex ``{"type": "media", "mime_type", "data"}`` and Gemini ``inline_data``/``inlineData``.
+    """
+    if level > 20:
+        return value
+    if isinstance(value, str):
+        match = _DATA_URI.match(value)
+        return _placeholder(match.group(1), value[match.end():]) if match else value
+    if isinstance(value, list):
+        return [without_media(item, level + 1) for item in value]
+    if isinstance(value, dict):
+        kind = value.get("type")
+        if kind == "base64" and "media_type" in value and isinstance(value.get("data"), str):
+            return dict(value, data=_placeholder(value["media_type"], value["data"]))
+        if kind == "media" and "mime_type" in value and isinstance(value.get("data"), str):
+            return dict(value, data=_placeholder(value["mime_type"], value["data"]))
+        out = {}
+        for key, item in value.items():
+            if key in ("inline_data", "inlineData") and isinstance(item, dict) and isinstance(item.get("data"), str):
+                mime = item.get("mime_type") or item.get("mimeType") or ""
+                out[key] = dict(item, data=_placeholder(mime, item["data"]))
+            else:
+                out[key] = without_media(item, level + 1)
+        return out
+    return value
+
+
 def last_assistant(messages):
     # type: (Any) -> Optional[dict]
     if isinstance(messages, list):
@@ -161,6 +206,8 @@ class Pipeline:
         timeout_s: int = 5
         flush_interval_s: float = 1.0
         debug: bool = False
+        # true: images go to Langfuse's media storage (viewable only where browsers reach MinIO).
+        media: bool = False
 
     def __init__(self):
         self.type = "filter"
@@ -275,6 +322,10 @@ class Pipeline:
             data.update({"user_name": user.get("name"), "user_role": user.get("role"), "owui_user_id": user.get("id")})
         return {k: v for k, v in data.items() if v is not None}
 
+    def _traced(self, messages):
+        """The messages as Langfuse gets them: without their media unless the media valve is on."""
+        return messages if self.valves.media else without_media(messages)
+
     def trace_inlet(self, body, user):
         client = self._ready()
         if client is None:
@@ -287,12 +338,12 @@ class Pipeline:
             if task:  # title, tags, follow-ups, ...: a short span, no generation
                 span = client.start_observation(
                     trace_context=trace_context, name="task:%s" % task, as_type="span",
-                    input=body.get("messages"), metadata=self._observation_metadata(body, user, task))
+                    input=self._traced(body.get("messages")), metadata=self._observation_metadata(body, user, task))
                 span.end()
                 return
             generation = client.start_observation(
                 trace_context=trace_context, name=GENERATION_NAME, as_type="generation",
-                model=str(body.get("model") or ""), input=body.get("messages"),
+                model=str(body.get("model") or ""), input=self._traced(body.get("messages")),
                 metadata=self._observation_metadata(body, user, None))
         with self._lock:
             previous = self._open.pop(chat_id, None)
@@ -319,7 +370,7 @@ class Pipeline:
             with propagate_attributes(**attributes):
                 generation = client.start_observation(
                     trace_context={"trace_id": client.create_trace_id(seed=chat_id)}, name=GENERATION_NAME,
-                    as_type="generation", model=str(body.get("model") or ""), input=body.get("messages"),
+                    as_type="generation", model=str(body.get("model") or ""), input=self._traced(body.get("messages")),
                     metadata=self._observation_metadata(body, user, None))
         update = {"output": output}
         if usage:
