@@ -65,8 +65,12 @@ KV_AUTO_Q8_BELOW_GIB = 23.0
 CPU_MAX_PARAMETERS_B = 4.0
 CPU_MEMORY_SHARE = 0.5
 CPU_DEFAULT_BUDGET_GIB = 8.0
-# Flash attention needs compute capability 7.0 or newer on CUDA.
-FLASH_ATTENTION_MIN_CC = 7.0
+# Where Ollama turns flash attention on by itself (OLLAMA_FLASH_ATTENTION unset, its default
+# "auto"; Ollama v0.32.15 llm/llama_server.go, ml/device.go): on the CPU, and on CUDA from compute
+# capability 6.0 except 7.2 (Jetson Xavier). The plan leaves the setting to Ollama and only uses
+# the rule to know whether a quantized KV cache will be honoured.
+FLASH_ATTENTION_MIN_CC = 6.0
+FLASH_ATTENTION_EXCLUDED_CC = (7.2,)
 
 # Names of the role variables, used in messages so a user knows what to change.
 VAR_MODELS = 'ollama_models'
@@ -354,6 +358,18 @@ def _gpu_capacities(gpus, vram_override_gib, gpu_overhead_bytes, errors):
     return found, capacities
 
 
+def _flash_attention_auto(mode, found):
+    """Whether Ollama's automatic flash attention is on for these devices (see FLASH_ATTENTION_MIN_CC);
+    a GPU whose compute capability is unknown counts as capable."""
+    if mode != 'gpu':
+        return True
+    for gpu in found:
+        cc = gpu['compute_capability']
+        if cc is not None and (cc < FLASH_ATTENTION_MIN_CC or round(cc, 1) in FLASH_ATTENTION_EXCLUDED_CC):
+            return False
+    return True
+
+
 def _describe_gpus(found):
     if not found:
         return 'no GPU'
@@ -418,18 +434,17 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
         except (TypeError, ValueError):
             errors.append('memory_gib must be a number, got %r' % (memory_gib,))
 
-    flash = mode == 'gpu' and all(g['compute_capability'] is None or g['compute_capability'] >= FLASH_ATTENTION_MIN_CC
-                                  for g in found)
+    flash = _flash_attention_auto(mode, found)
     usable = sum(capacities)
     usable_gib = usable / GIB
     if kv_requested == 'auto':
-        kv_type = 'q8_0' if (flash and usable_gib < KV_AUTO_Q8_BELOW_GIB) else 'f16'
+        kv_type = 'q8_0' if (mode == 'gpu' and flash and usable_gib < KV_AUTO_Q8_BELOW_GIB) else 'f16'
     else:
         kv_type = kv_requested
     if kv_type != 'f16' and not flash:
-        warnings.append('KV cache type %s needs flash attention, which %s; Ollama falls back to f16, '
-                        'so the plan uses f16' % (kv_type, 'a CPU host lacks' if mode == 'cpu'
-                                                  else 'a GPU older than compute capability 7.0 lacks'))
+        warnings.append('KV cache type %s needs flash attention, which Ollama does not turn on for a GPU of '
+                        'compute capability below 6.0 or of 7.2; Ollama falls back to f16, so the plan uses f16'
+                        % kv_type)
         kv_type = 'f16'
 
     if isinstance(purposes, str):
@@ -456,7 +471,7 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
             warnings.append('the GPU memory (%.1f GiB usable) is too small for any chat model with the '
                             'embedding model; planning for the CPU' % usable_gib)
             mode = 'cpu'
-            flash = False
+            flash = True
             kv_type = 'f16'
             ctx_plan.update({'mode': 'cpu', 'kv_type': 'f16'})
             selection, context = _plan_auto(catalog, context_length, wanted_purposes, ctx_plan, warnings)
@@ -487,7 +502,6 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
         'OLLAMA_CONTEXT_LENGTH': str(context),
         'OLLAMA_NUM_PARALLEL': str(num_parallel),
         'OLLAMA_MAX_LOADED_MODELS': str(max_loaded),
-        'OLLAMA_FLASH_ATTENTION': '1' if flash else '0',
         'OLLAMA_KV_CACHE_TYPE': kv_type,
     }
     if gpu_overhead_bytes:

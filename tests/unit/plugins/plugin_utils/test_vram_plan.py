@@ -232,9 +232,9 @@ def test_rtx_3070_plan_is_the_specified_one():
         'deepseek-r1:8b-0528-qwen3-q4_K_M', 'nomic-embed-text:v1.5']
     assert plan['vram_gib'] == 8.0 and plan['flash_attention'] is True
     assert plan['max_loaded_models'] == 2  # chat + embedding; phi3 would not fit beside them
+    # Flash attention is left to Ollama (automatic); the plan only knows it will be on.
     assert plan['tuning'] == {'OLLAMA_CONTEXT_LENGTH': '8192', 'OLLAMA_NUM_PARALLEL': '1',
-                              'OLLAMA_MAX_LOADED_MODELS': '2', 'OLLAMA_FLASH_ATTENTION': '1',
-                              'OLLAMA_KV_CACHE_TYPE': 'f16'}
+                              'OLLAMA_MAX_LOADED_MODELS': '2', 'OLLAMA_KV_CACHE_TYPE': 'f16'}
     assert any('q8_0' in note for note in plan['notes'])
 
 
@@ -299,15 +299,28 @@ def test_gpu_overhead_is_reserved_per_gpu():
 def test_kv_cache_auto_is_q8_on_small_cards_with_flash_attention():
     assert _plan('rtx3070', kv_cache_type='auto')['kv_cache_type'] == 'q8_0'
     assert _plan('24gib', kv_cache_type='auto')['kv_cache_type'] == 'f16'
+    # Ollama's automatic flash attention covers CUDA from compute capability 6.0 (Pascal)...
     pascal = vp.build_plan(gpus(8192, name='NVIDIA GeForce GTX 1080', cc='6.1'), CATALOG, kv_cache_type='auto')
-    assert pascal['flash_attention'] is False and pascal['kv_cache_type'] == 'f16'
-    assert pascal['tuning']['OLLAMA_FLASH_ATTENTION'] == '0'
+    assert pascal['flash_attention'] is True and pascal['kv_cache_type'] == 'q8_0'
+    # ... but not Maxwell (5.2) nor the Jetson Xavier (7.2).
+    for name, cc in (('NVIDIA GeForce GTX 980', '5.2'), ('NVIDIA Jetson AGX Xavier', '7.2')):
+        old = vp.build_plan(gpus(8192, name=name, cc=cc), CATALOG, kv_cache_type='auto')
+        assert old['flash_attention'] is False and old['kv_cache_type'] == 'f16', name
+    # The plan never sets OLLAMA_FLASH_ATTENTION: Ollama decides (ollama_flash_attention overrides).
+    assert 'OLLAMA_FLASH_ATTENTION' not in pascal['tuning']
 
 
 def test_quantized_kv_without_flash_attention_falls_back_with_a_warning():
-    plan = vp.build_plan(gpus(8192, cc='6.1'), CATALOG, kv_cache_type='q8_0')
+    plan = vp.build_plan(gpus(8192, cc='5.2'), CATALOG, kv_cache_type='q8_0')
     assert plan['kv_cache_type'] == 'f16'
-    assert any('flash attention' in w for w in plan['warnings'])
+    assert any('flash attention' in w and 'below 6.0 or of 7.2' in w for w in plan['warnings'])
+
+
+def test_a_quantized_kv_cache_is_honoured_on_the_cpu():
+    # Ollama's automatic flash attention is on for the CPU, so q8_0 asked for stays q8_0 there;
+    # `auto` keeps f16 on the CPU (the plan's choice, not a limit).
+    assert vp.build_plan([], CATALOG, kv_cache_type='q8_0')['kv_cache_type'] == 'q8_0'
+    assert vp.build_plan([], CATALOG, kv_cache_type='auto')['kv_cache_type'] == 'f16'
 
 
 def test_q8_cache_halves_the_kv_estimate():
@@ -322,7 +335,7 @@ def test_gpu_less_host_gets_a_cpu_plan():
     plan = vp.build_plan([], CATALOG)
     assert plan['mode'] == 'cpu' and plan['errors'] == []
     assert plan['vram_gib'] == 0.0 and plan['gpus'] == []
-    assert plan['flash_attention'] is False
+    assert plan['flash_attention'] is True  # Ollama's automatic choice on the CPU
     assert all(r['placement'] == 'cpu' for r in plan['models'])
     assert all(entry(r['catalog_tag'])['parameters_b'] <= vp.CPU_MAX_PARAMETERS_B for r in plan['models'])
     assert 'cpu mode' in plan['table'] and 'no GPU' in plan['table']
