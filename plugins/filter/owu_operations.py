@@ -36,6 +36,14 @@ def owu_status_tables(containers, roles, ps_results, disk_usage):
     return _operations.status_tables(_plain(containers), _plain(roles), _plain(ps_results), _plain(disk_usage))
 
 
+def owu_unnamed_pin_changes(deployed, requested, inventory):
+    """The pins an upgrade would change without naming them (see owu_unnamed_pin_changes.yml)."""
+    try:
+        return _operations.unnamed_pin_changes(_plain(deployed), _plain(requested), _plain(inventory))
+    except _operations.OperationsPlanError as exc:
+        raise AnsibleFilterError('owu_unnamed_pin_changes: %s' % to_native(exc))
+
+
 class FilterModule:
     """Day-2 operations filters."""
 
@@ -44,4 +52,5 @@ class FilterModule:
             'owu_backup_plan': owu_backup_plan,
             'owu_restore_plan': owu_restore_plan,
             'owu_status_tables': owu_status_tables,
+            'owu_unnamed_pin_changes': owu_unnamed_pin_changes,
         }

@@ -115,3 +115,34 @@ def status_tables(containers, roles, ps_results, disk_usage):
     """The status page's three tables: ``{containers, models, volumes}``."""
     return {'containers': status_containers(containers or {}, roles or {}), 'models': status_models(ps_results),
             'volumes': status_volumes(disk_usage)}
+
+
+# ---------------------------------------------------------------------------------- upgrades
+
+UNSET = '__owu_unset__'
+
+
+def _pin_text(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    text = str(value).strip()
+    return text.lower() if text.lower() in ('true', 'false') else text
+
+
+def unnamed_pin_changes(deployed, requested, inventory):
+    """``[{name, running, inventory}]``: the pins (``deployed``: variable -> value from the containers'
+    labels) that the upgrade does not name (``requested``) and whose value in the inventory
+    (``inventory``: variable -> value, ``UNSET`` or None when the inventory does not set it) differs
+    from what runs. The upgrade's deploy step would change those too, unasked."""
+    if not isinstance(deployed, dict) or not isinstance(requested, dict) or not isinstance(inventory, dict):
+        raise OperationsPlanError('deployed, requested and inventory must be mappings')
+    changes = []
+    for name in sorted(deployed):
+        if name in requested:
+            continue
+        want = inventory.get(name, UNSET)
+        if want is None or want == UNSET:
+            continue
+        if _pin_text(want) != _pin_text(deployed[name]):
+            changes.append({'name': name, 'running': deployed[name], 'inventory': want})
+    return changes

@@ -100,3 +100,19 @@ def test_status_volumes_rows_sorted_with_unmeasured_size():
         {'name': 'openwebui', 'size': -1, 'links': 0},
         {'name': 'qdrant_storage', 'size': 2048, 'links': 1}]
     assert ops.status_tables({}, {}, None, None) == {'containers': [], 'models': [], 'volumes': []}
+
+
+# ---------------------------------------------------------------------------------- upgrades
+
+def test_unnamed_pin_changes_lists_what_the_upgrade_would_change_unasked():
+    deployed = {'langfuse_stack_version': '4.16.0', 'langfuse_stack_v4_write_mode': 'dual',
+                'langfuse_stack_v4_historic_backfill': 'True', 'openwebui_version': '0.12.4', 'qdrant_digest': ''}
+    inventory = {'langfuse_stack_version': '3.225.4', 'langfuse_stack_v4_write_mode': ops.UNSET,
+                 'langfuse_stack_v4_historic_backfill': True, 'openwebui_version': '0.12.4', 'qdrant_digest': None}
+    assert ops.unnamed_pin_changes(deployed, {'langfuse_stack_v4_write_mode': 'events_only'}, inventory) == [
+        {'name': 'langfuse_stack_version', 'running': '4.16.0', 'inventory': '3.225.4'}]
+    # Naming it (the migration's steps do) leaves nothing.
+    named = {'langfuse_stack_version': '4.16.0', 'langfuse_stack_v4_write_mode': 'events_only'}
+    assert ops.unnamed_pin_changes(deployed, named, inventory) == []
+    with pytest.raises(ops.OperationsPlanError):
+        ops.unnamed_pin_changes(deployed, [], inventory)
