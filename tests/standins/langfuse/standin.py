@@ -801,11 +801,11 @@ def trace_json(trace, observations, full=False):
 
 
 def event_rows(traces, observations, virtual_roots=False):
-    """Langfuse v4's events_full: one row per observation with its trace's attributes on the row.
+    """Langfuse v4's events_full: one row per observation with its trace's attributes on the row
+    (``traces``: trace id -> merged trace row, as ``merge_rows`` returns them).
     virtual_roots: a trace becomes a root span ``t-<trace id>`` (type SPAN, no parent) and its
     top-level observations hang below it - how upstream represents traces that were not ingested
     as OpenTelemetry spans (the historic backfill, the dual write of legacy events)."""
-    traces = {t["id"]: t for t in traces} if isinstance(traces, list) else traces
     rows, stamp = [], time.time()
     for trace in traces.values():
         if virtual_roots:
