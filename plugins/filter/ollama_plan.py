@@ -15,17 +15,17 @@ from ansible_collections.numberone.owu.plugins.plugin_utils import _vram_plan
 from ansible_collections.numberone.owu.plugins.plugin_utils._data import plain as _plain
 
 
-def ollama_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, kv_cache_type='f16',
-                allow_cpu_offload=False, vram_override_gib=None, gpu_overhead_bytes=0, memory_gib=None,
-                purposes=None, strict=False):
+def ollama_plan(gpus, catalog, models='auto', context_length=0, num_parallel=0, kv_cache_type='auto',
+                allow_cpu_offload=False, vram_override_gib=None, fit_target_mib=None, memory_gib=None,
+                purposes=None, single_device=False, gpu_reason='', strict=False):
     """Plan the models and Ollama tuning for a host (see ollama_plan.yml)."""
     try:
         plan = _vram_plan.build_plan(
             _plain(gpus), _plain(catalog), models=_plain(models), context_length=_plain(context_length),
             num_parallel=_plain(num_parallel), kv_cache_type=_plain(kv_cache_type),
             allow_cpu_offload=bool(allow_cpu_offload), vram_override_gib=_plain(vram_override_gib),
-            gpu_overhead_bytes=_plain(gpu_overhead_bytes), memory_gib=_plain(memory_gib),
-            purposes=_plain(purposes))
+            fit_target_mib=_plain(fit_target_mib), memory_gib=_plain(memory_gib),
+            purposes=_plain(purposes), single_device=bool(single_device), gpu_reason=to_native(gpu_reason or ''))
     except _vram_plan.PlanInputError as exc:
         raise AnsibleFilterError('ollama_plan: %s' % to_native(exc))
     if strict and plan['errors']:
@@ -34,12 +34,14 @@ def ollama_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, 
 
 
 def ollama_vram_estimate(model_entry, context_length=4096, num_parallel=1, kv_cache_type='f16', gpus=1,
-                         gpu_overhead_bytes=0):
+                         gpu_overhead_bytes=0, flash_attention=True):
     """Estimate one catalog entry's memory (see ollama_vram_estimate.yml)."""
     try:
         entry = _vram_plan.normalize_entry(_plain(model_entry))
+        batch = _vram_plan.generation_batch(entry, int(context_length), int(num_parallel), bool(flash_attention))
         return _vram_plan.estimate(entry, int(context_length), int(num_parallel), to_native(kv_cache_type),
-                                   gpus=int(gpus), gpu_overhead_bytes=int(gpu_overhead_bytes))
+                                   gpus=int(gpus), gpu_overhead_bytes=int(gpu_overhead_bytes), batch=batch,
+                                   flash_attention=bool(flash_attention))
     except (_vram_plan.PlanInputError, TypeError, ValueError) as exc:
         raise AnsibleFilterError('ollama_vram_estimate: %s' % to_native(exc))
 

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Filters that describe a host's Ollama containers for the service runtime (docs:
-ollama_instances.yml, ollama_publish_addresses.yml, ollama_services.yml, ollama_tuning_overrides.yml
+ollama_env_mismatches.yml, ollama_instances.yml, ollama_publish_addresses.yml, ollama_services.yml, ollama_tuning_overrides.yml
 next to this file)."""
 
 from __future__ import annotations
@@ -53,6 +53,14 @@ def ollama_tuning_overrides(settings):
     return _ollama_services.tuning_overrides(settings)
 
 
+def ollama_env_mismatches(running, planned):
+    """Where a container's OLLAMA_* / LLAMA_ARG_* settings differ from the plan (see ollama_env_mismatches.yml)."""
+    running, planned = _plain(running), _plain(planned)
+    if not isinstance(running, list) or not isinstance(planned, dict):
+        raise AnsibleFilterError('ollama_env_mismatches: expects the Config.Env list and the planned environment dict')
+    return _ollama_services.env_mismatches(running, planned)
+
+
 def ollama_services(instances, image, environment, addresses, data_path, data_volume, restart, healthcheck):
     """Service descriptions of the Ollama containers (see ollama_services.yml)."""
     try:
@@ -68,6 +76,7 @@ class FilterModule:
 
     def filters(self):
         return {
+            'ollama_env_mismatches': ollama_env_mismatches,
             'ollama_instances': ollama_instances,
             'ollama_model_volumes': ollama_model_volumes,
             'ollama_models_unreferenced': ollama_models_unreferenced,

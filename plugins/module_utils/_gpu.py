@@ -41,6 +41,13 @@ OPTIONAL_FIELDS = ('compute_cap', 'mig.mode.current')
 # The CSV format flags. "nounits" drops " MiB" from memory values.
 QUERY_FORMAT = 'csv,noheader,nounits'
 
+# The per-process query gpu_facts makes to tell Ollama's own memory from other processes'.
+COMPUTE_APPS_FIELDS = ('gpu_uuid', 'pid', 'process_name', 'used_memory')
+# Executable names (basenames) of Ollama's processes: the server and its runners (llama-server
+# since v0.30, ``ollama runner`` before). Their memory is Ollama's own: a plan made while models
+# are loaded must equal the plan made on an idle GPU.
+OLLAMA_PROCESS_NAMES = ('ollama', 'llama-server')
+
 # Where nvidia-smi lives when it is not on PATH: distribution packages (/usr/bin), the NVIDIA
 # container runtimes and GKE (/usr/local/nvidia/bin), the .run installer (/usr/local/bin),
 # Container-Optimized OS (/home/kubernetes/bin/nvidia/bin, /opt/nvidia/bin) and WSL2
@@ -77,6 +84,7 @@ GPU_KEYS = (
     'memory_total_mib',
     'memory_used_mib',
     'memory_free_mib',
+    'memory_ollama_mib',
     'driver_version',
     'compute_capability',
     'mig_mode',
@@ -100,6 +108,62 @@ class GpuQueryError(ValueError):
 def query_args(fields=QUERY_FIELDS):
     """Return the nvidia-smi arguments (without the binary) that query ``fields``."""
     return ['--query-gpu=' + ','.join(fields), '--format=' + QUERY_FORMAT]
+
+
+def compute_apps_args():
+    """Return the nvidia-smi arguments that list the processes using each GPU and their memory."""
+    return ['--query-compute-apps=' + ','.join(COMPUTE_APPS_FIELDS), '--format=' + QUERY_FORMAT]
+
+
+def parse_compute_apps(text):
+    """Parse ``nvidia-smi --query-compute-apps=gpu_uuid,pid,process_name,used_memory`` output into
+    ``[{gpu_uuid, pid, process_name, used_memory_mib}]``; memory nvidia-smi cannot read (MIG mode
+    prints ``[N/A]``) is None. ``No running processes found`` and empty output give ``[]``.
+
+    :raises GpuQueryError: when a line does not have four values or a number is not a number.
+    """
+    apps = []
+    for line in (text or '').splitlines():
+        if not line.strip() or _is_warning(line) or line.strip().lower().startswith('no running'):
+            continue
+        cells = line.split(',')
+        if len(cells) < 4:
+            raise GpuQueryError('expected 4 comma-separated values, got %d in line: %s' % (len(cells), line.strip()))
+        # A process name may itself hold commas: the first two and the last cell are fixed.
+        uuid, pid, memory = _value(cells[0]), _value(cells[1]), _value(cells[-1])
+        name = ','.join(cells[2:-1]).strip()
+        apps.append({
+            'gpu_uuid': uuid,
+            'pid': _to_int('pid', pid, line.strip()),
+            'process_name': name,
+            'used_memory_mib': _to_int('used_memory', memory, line.strip()),
+        })
+    return apps
+
+
+def _process_basename(name):
+    return (name or '').replace('\\', '/').rstrip('/').rsplit('/', 1)[-1].split(' ', 1)[0]
+
+
+def attach_ollama_memory(gpus, apps, names=OLLAMA_PROCESS_NAMES):
+    """Return copies of ``gpus`` whose ``memory_ollama_mib`` is the memory the processes named in
+    ``names`` (basenames of the executables) hold on that GPU: 0 when none runs, None when one
+    runs but nvidia-smi could not read its memory."""
+    wanted = set(names or ())
+    result = []
+    for gpu in gpus:
+        gpu = dict(gpu)
+        total = 0
+        for app in apps:
+            if app['gpu_uuid'] != gpu.get('uuid') or _process_basename(app['process_name']) not in wanted:
+                continue
+            if app['used_memory_mib'] is None:
+                total = None
+                break
+            total += app['used_memory_mib']
+        gpu['memory_ollama_mib'] = total
+        result.append(gpu)
+    return result
 
 
 def invalid_field(text):
@@ -149,7 +213,8 @@ def parse_query_output(text, fields=QUERY_FIELDS):
     :arg fields: the fields that were queried, in order (the CSV columns).
     :returns: a list of GPU dicts with the keys in :data:`GPU_KEYS`; keys whose field was not
         queried, or whose value nvidia-smi could not read (``[N/A]``, ``[Not Supported]``...),
-        are None; ``mig_devices`` is an empty list (see :func:`attach_mig_devices`).
+        are None; ``mig_devices`` is an empty list (see :func:`attach_mig_devices`) and
+        ``memory_ollama_mib`` None (see :func:`attach_ollama_memory`).
         Empty output gives an empty list. Lines starting with ``WARNING`` are skipped.
     :raises GpuQueryError: when a line does not have one value per field, or a required value
         (index, uuid, name) is missing, or a number is not a number.

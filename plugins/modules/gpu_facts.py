@@ -26,6 +26,9 @@ description:
   - If the driver is too old to know the C(compute_cap) or C(mig.mode.current) query fields, the
     query is retried without them and the matching keys are V(null).
   - GPUs in MIG mode get their MIG devices listed from C(nvidia-smi -L).
+  - The memory Ollama's own processes hold on each GPU (C(nvidia-smi --query-compute-apps)) is
+    reported apart, so that the VRAM planner counts only other processes' memory as taken and
+    plans the same whether or not models are loaded.
 options:
   nvidia_smi_path:
     description:
@@ -36,6 +39,14 @@ options:
       - A path that does not exist or is not executable is reported in RV(reason) like a missing
         binary, so one value can be set for a whole group that mixes GPU and CPU-only hosts.
     type: path
+  ollama_process_names:
+    description:
+      - Executable names (without their directory) of Ollama's processes, whose GPU memory is
+        reported in C(memory_ollama_mib) instead of counting as taken by other processes.
+      - The default names Ollama's server and its runners (C(llama-server) since Ollama 0.30).
+    type: list
+    elements: str
+    default: [ollama, llama-server]
   timeout:
     description:
       - Seconds each C(nvidia-smi) run may take before it is stopped. A hung driver makes
@@ -115,6 +126,7 @@ gpus:
       memory_total_mib: 8192
       memory_used_mib: 412
       memory_free_mib: 7574
+      memory_ollama_mib: 0
       driver_version: "550.120"
       compute_capability: "8.6"
       mig_mode: null
@@ -173,6 +185,14 @@ ansible_facts:
           description: Free memory in MiB when the module ran, V(null) if unknown.
           type: int
           sample: 7574
+        memory_ollama_mib:
+          description:
+            - Memory the processes named in O(ollama_process_names) hold on this GPU, in MiB; V(0)
+              when none runs.
+            - V(null) when it could not be read (the process query failed, or a GPU in MIG mode
+              does not report per-process memory).
+          type: int
+          sample: 0
         driver_version:
           description: The NVIDIA driver version.
           type: str
@@ -232,10 +252,14 @@ from ansible_collections.numberone.owu.plugins.module_utils._gpu import (
     NVIDIA_SMI_DIRS,
     OPTIONAL_FIELDS,
     QUERY_FIELDS,
+    OLLAMA_PROCESS_NAMES,
     attach_mig_devices,
+    attach_ollama_memory,
     classify_failure,
+    compute_apps_args,
     invalid_field,
     output_warnings,
+    parse_compute_apps,
     parse_mig_listing,
     parse_query_output,
     query_args,
@@ -263,10 +287,11 @@ def find_nvidia_smi(module):
 class NvidiaSmi(object):
     """Runs nvidia-smi through module.run_command, bounded by coreutils timeout when present."""
 
-    def __init__(self, module, path, timeout):
+    def __init__(self, module, path, timeout, ollama_names=OLLAMA_PROCESS_NAMES):
         self.module = module
         self.path = path
         self.timeout = timeout
+        self.ollama_names = ollama_names
         self.timeout_bin = module.get_bin_path('timeout')
 
     def run(self, args):
@@ -307,6 +332,19 @@ class NvidiaSmi(object):
                 gpus = attach_mig_devices(gpus, parse_mig_listing(out))
             else:
                 warnings.append('MIG devices not listed, nvidia-smi -L: %s' % self.failure(rc, out, err))
+        if gpus:
+            rc, out, err = self.run(compute_apps_args())
+            apps = None
+            if rc == 0:
+                try:
+                    apps = parse_compute_apps(out)
+                except GpuQueryError as exc:
+                    warnings.append('GPU processes not read: %s' % exc)
+            else:
+                warnings.append('GPU processes not read, nvidia-smi --query-compute-apps: %s'
+                                % self.failure(rc, out, err))
+            if apps is not None:
+                gpus = attach_ollama_memory(gpus, apps, self.ollama_names)
         return gpus, '', warnings
 
 
@@ -314,6 +352,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             nvidia_smi_path=dict(type='path'),
+            ollama_process_names=dict(type='list', elements='str', default=list(OLLAMA_PROCESS_NAMES)),
             timeout=dict(type='int', default=30),
         ),
         supports_check_mode=True,
@@ -324,7 +363,8 @@ def main():
     path, reason = find_nvidia_smi(module)
     gpus = []
     if path:
-        gpus, reason, warnings = NvidiaSmi(module, path, module.params['timeout']).discover()
+        gpus, reason, warnings = NvidiaSmi(module, path, module.params['timeout'],
+                                           module.params['ollama_process_names']).discover()
         for warning in warnings:
             module.warn(warning)
 

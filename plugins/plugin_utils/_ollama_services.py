@@ -20,6 +20,8 @@ import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.numberone.owu.plugins.plugin_utils import _vram_plan
+
 # Ollama keeps its models (and its key pair) here inside the container.
 MODEL_DIR = '/root/.ollama'
 # GPU capabilities of an NVIDIA device request (Docker Engine API DeviceRequest).
@@ -60,7 +62,9 @@ def instances(gpus, mode, name, port):
     ``mode`` is ollama_gpu_mode (``all``, ``per_gpu``, ``indices`` or ``none``), ``name`` the
     container name and ``port`` the API port. Without GPUs: one CPU container. ``per_gpu``: one
     container per GPU, named ``<name>-<index>``, on ports ``port``, ``port + 1``, ... in index
-    order. ``indices``: one container with those device ids. ``all``: one with every GPU
+    order; a GPU in MIG mode gives one container per MIG device instead (``<name>-<gpu>-<mig>``,
+    device id the MIG device's UUID), since a process can use only one MIG device.
+    ``indices``: one container with those device ids. ``all``: one with every GPU
     (``count: -1``, as ``--gpus all``).
     """
     try:
@@ -71,9 +75,13 @@ def instances(gpus, mode, name, port):
     if not indices or mode == 'none':
         return [{'name': name, 'port': port, 'gpu_indices': [], 'device_requests': []}]
     if mode == 'per_gpu':
-        return [{'name': '%s-%d' % (name, index), 'port': port + offset, 'gpu_indices': [index],
-                 'device_requests': [{'driver': 'nvidia', 'device_ids': [str(index)], 'capabilities': _CAPABILITIES}]}
-                for offset, index in enumerate(indices)]
+        ordered = sorted(gpus, key=_index)
+        devices = _vram_plan.plan_devices([dict(g, index=_index(g)) for g in ordered])
+        return [{'name': '%s-%s' % (name, str(device['index']).replace(':', '-')), 'port': port + offset,
+                 'gpu_indices': [device['index']],
+                 'device_requests': [{'driver': 'nvidia', 'device_ids': [device['device_id']],
+                                      'capabilities': _CAPABILITIES}]}
+                for offset, device in enumerate(devices)]
     if mode == 'indices':
         request = {'driver': 'nvidia', 'device_ids': [str(i) for i in indices], 'capabilities': _CAPABILITIES}
     else:
@@ -191,3 +199,24 @@ def unreferenced_models(server_models, referenced):
     ``latest``, the default registry and namespace left out); in the server's order."""
     wanted = set(_model_key(name) for name in referenced or [])
     return [str(name) for name in server_models or [] if _model_key(name) not in wanted]
+
+
+# The variables Ollama and its llama-server runners read that the plan and the inventory set.
+_TUNING_PREFIXES = ('OLLAMA_', 'LLAMA_ARG_')
+
+
+def env_mismatches(running, planned):
+    """Where a container's Ollama settings differ from the plan: ``running`` is the container's
+    ``Config.Env`` (``NAME=value`` strings), ``planned`` the role's environment (name -> value).
+    Every OLLAMA_* / LLAMA_ARG_* variable but OLLAMA_HOST (per instance) is compared, both ways.
+    Returns ``NAME: running <value>, planned <value>`` strings (``unset`` for a missing one)."""
+    def tuning(pairs):
+        return dict((str(k), str(v)) for k, v in pairs
+                    if str(k).startswith(_TUNING_PREFIXES) and str(k) != 'OLLAMA_HOST')
+    have = tuning(item.split('=', 1) for item in (running or []) if '=' in str(item))
+    want = tuning((planned or {}).items())
+    out = []
+    for name in sorted(set(have) | set(want)):
+        if have.get(name) != want.get(name):
+            out.append('%s: running %s, planned %s' % (name, have.get(name, 'unset'), want.get(name, 'unset')))
+    return out

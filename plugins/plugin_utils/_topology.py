@@ -436,19 +436,25 @@ def ollama_wiring(app_host, ollama_hosts, topology=None):
     instances on) and optionally ``ansible_host``. ``topology``: the ``build`` result (None = only
     ``app_host`` itself is known, e.g. a role used alone), for each host's internal address.
 
-    Returns ``{'urls': [...], 'unreachable': [{'host', 'url'}], 'embedding': {'model', 'url'}}``:
+    Returns ``{'urls': [...], 'configs': [...], 'api_configs': {...}, 'unreachable': [{'host',
+    'url'}], 'embedding': {'model', 'url'}}``:
     ``urls`` lists this host's Ollama first (container names on the ``owu`` network), then each
     other host's that is published beyond its loopback (at its internal address when bound there,
     else the address it is bound on, else its ``ansible_host`` for every address);
     ``unreachable`` the others; ``embedding`` the first reachable host (same order) whose plan
     has an embedding model, and that host's first URL, so Open WebUI's RAG and the Pipelines
-    memory filter embed with the same model on the same server (empty strings when none has one).
+    memory filter embed with the same model on the same server (empty strings when none has one);
+    ``configs`` one dict per URL of ``urls``: ``{'model_ids': [...]}``, the models that server
+    serves (its plan's ``models`` and ``keep``, as Ollama names them: ``name:tag``), so that Open
+    WebUI (its per-connection ``model_ids``, OLLAMA_API_CONFIGS) routes a model only to servers
+    that hold it; ``{}`` (no filter) for a plan without a model list; ``api_configs`` the same as
+    Open WebUI's OLLAMA_API_CONFIGS, keyed by the URL's index (as a string), filters only.
     """
     if not isinstance(ollama_hosts, dict):
         raise TopologyInputError('ollama_hosts must be a dict of host name to {plan, bindings, ...}')
     topo_hosts = (topology or {}).get('hosts') or {}
     order = ([app_host] if app_host in ollama_hosts else []) + [h for h in ollama_hosts if h != app_host]
-    urls, unreachable = [], []
+    urls, configs, unreachable = [], [], []
     embedding = {'model': '', 'url': ''}
     for host in order:
         info = ollama_hosts[host] or {}
@@ -468,7 +474,33 @@ def ollama_wiring(app_host, ollama_hosts, topology=None):
             unreachable += [{'host': host, 'url': url} for url in host_urls]
             continue
         urls += host_urls
+        configs += [_served_models(plan) for dummy in host_urls]
         model = str(((plan.get('by_purpose') or {}).get('embedding')) or '')
         if model and not embedding['model']:
             embedding = {'model': model, 'url': host_urls[0]}
-    return {'urls': urls, 'unreachable': unreachable, 'embedding': embedding}
+    api_configs = dict((str(index), config) for index, config in enumerate(configs) if config)
+    return {'urls': urls, 'configs': configs, 'api_configs': api_configs, 'unreachable': unreachable,
+            'embedding': embedding}
+
+
+def _ollama_name(name):
+    """A model name as Ollama's /api/tags ``model`` field shows it: ``name:tag`` (``latest`` when
+    no tag is given), without the default registry and namespace."""
+    name = str(name or '').strip()
+    for prefix in ('registry.ollama.ai/library/', 'registry.ollama.ai/', 'library/'):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    return name if ':' in name.rsplit('/', 1)[-1] else name + ':latest'
+
+
+def _served_models(plan):
+    """The Open WebUI connection config of one Ollama server of a host (see ollama_wiring)."""
+    if not isinstance(plan.get('models'), list):
+        return {}
+    names = [row.get('tag') if isinstance(row, dict) else row for row in plan['models']] + list(plan.get('keep') or [])
+    out = []
+    for name in names:
+        if name and _ollama_name(name) not in out:
+            out.append(_ollama_name(name))
+    return {'model_ids': out} if out else {}

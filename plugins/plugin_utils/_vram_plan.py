@@ -4,60 +4,101 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 # PRIVATE: internal to the numberone.owu collection (controller side, used by the ollama_plan
-# filters); not a public API.
+# filters and the Ollama instance builder); not a public API.
 
 """VRAM planning for Ollama: estimate what a model needs and pick the models a host can run.
 
 Everything here is pure data in, data out, so unit tests can call it directly; the filter
-plugins in ``plugins/filter/ollama_plan.py`` are thin wrappers. The memory model follows
-Ollama's classic estimator (``llm/memory.go`` + ``fs/ggml/ggml.go`` GraphSize) as summarised in
-upstream-contracts.md section 1; ``docs/vram-planning.md`` explains it with worked tables.
+plugins in ``plugins/filter/ollama_plan.py`` are thin wrappers. The budget follows Ollama
+v0.32.15, where every GGUF model runs in its own llama-server process (``llm/llama_server.go``)
+whose ``--fit`` places the layers and keeps ``LLAMA_ARG_FIT_TARGET`` MiB free per device, and
+whose scheduler (``server/sched.go``) picks the GPU, the batch size and what to evict.
+``docs/vram-planning.md`` explains it with worked tables.
 
-Per model and GPU it spans::
+Per model, on the device(s) it is placed on::
 
-    total = weights + kv_cache + gpus x (graph + overhead)
+    usage   = weights + kv_cache + compute + batch_surcharge + vision + devices x runner
+    fits    : usage of every model on a device + fit_target <= what is free on it for Ollama
 
-* weights  = the model's download size (GGUF tensors as stored),
-* kv_cache = ctx x num_parallel x layers x (head_dim_k + head_dim_v) x kv_heads x bytes/element
-             (f16 2, q8_0 1, q4_0 0.5); ctx is clamped to the model's trained context, and
-             layers with a sliding window (Gemma 3) keep only that many tokens,
-* graph    = Ollama's llama-architecture compute-graph estimate applied to every architecture:
-             max(4 b (1 + 4 E + C (1 + H)), 4 b (E + V)) with b = min(ctx, 512) batch, E the
-             embedding length, C = ctx x num_parallel, H heads, V vocabulary,
-* overhead = 457 MiB CUDA minimum (``ml/device.go``) + OLLAMA_GPU_OVERHEAD, counted for every
-             model on every GPU it uses (each runner process has its own CUDA context).
+* weights   = the model's download size (GGUF tensors as stored),
+* kv_cache  = ctx x slots x layers x (head_dim_k + head_dim_v) x kv_heads x bytes/element
+              (f16 2, q8_0 1, q4_0 0.5); ctx is clamped to the model's trained context, layers
+              with a sliding window (Gemma 3) keep only that many tokens; slots is
+              OLLAMA_NUM_PARALLEL for chat models and 1 for embedding models (sched.go),
+* compute   = the classic llama compute-graph estimate with a 512 batch, per device,
+* batch_surcharge = what sched.go adds for the generation batch it picks by itself (1024:
+              768 MiB above 4096 tokens, 2048: 2 GiB above 32768; counted whenever Ollama may
+              pick it),
+* vision    = 1 GiB for a model with a vision projector (mmprojOffloadHeadroom: with
+              LLAMA_ARG_FIT_TARGET set, Ollama no longer adds it to fit's margin),
+* runner    = 457 MiB per device for the runner's CUDA context (ml/device.go MinimumMemory).
+
+Ollama's own rules are simulated in load order: a model goes to the single GPU with the most
+free memory when its prediction (weights + f16 KV cache, ``PredictServerVRAM``) is at most 80 %
+of that GPU's free memory, else it is spread over all the instance's GPUs; a model is loaded next
+to others only while its prediction stays within 80 % of what is left (else Ollama evicts).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
 
-# Minimum free memory Ollama keeps per GPU for the CUDA/ROCm context (ml/device.go).
-CUDA_MINIMUM_BYTES = 457 * MIB
-# num_batch default (llm/memory.go: batch = min(num_ctx, num_batch)).
-DEFAULT_BATCH = 512
+# Per device and runner process: the CUDA/ROCm context (ml/device.go MinimumMemory, 457 MiB).
+RUNNER_CONTEXT_BYTES = 457 * MIB
+# Kept for callers of the previous name.
+CUDA_MINIMUM_BYTES = RUNNER_CONTEXT_BYTES
+# llama.cpp's --fit keeps this much free per device unless LLAMA_ARG_FIT_TARGET says otherwise
+# (common/arg.cpp, fit_params_target default 1024 MiB); the plan always sets it.
+FIT_TARGET_MIB_DEFAULT = 1024
+# Extra room a vision model needs beyond its weights (llm/llama_server.go mmprojOffloadHeadroom).
+VISION_HEADROOM_BYTES = 1 * GIB
+# sched.go: a model goes on one GPU, or next to loaded models, only within 80 % of free memory.
+OLLAMA_LOAD_SHARE = 0.8
+# Memory other processes hold on a GPU is rounded up to this step, so a desktop whose usage
+# wobbles by a few MiB does not change the plan (and restart Ollama) on every run.
+IN_USE_STEP_BYTES = 256 * MIB
+# Generation batch sizes and surcharges of sched.go (automaticGenerationBatch).
+BATCH_DEFAULT = 512
+DEFAULT_BATCH = BATCH_DEFAULT
+BATCH_SURCHARGE = {512: 0, 1024: 768 * MIB, 2048: 2 * GIB}
 # Bytes per KV cache element (OLLAMA_KV_CACHE_TYPE).
 KV_CACHE_BYTES = {'f16': 2.0, 'q8_0': 1.0, 'q4_0': 0.5}
 KV_CACHE_TYPES = ('auto',) + tuple(KV_CACHE_BYTES)
 
 PURPOSES = ('chat', 'fast', 'reasoning', 'code', 'embedding')
-# Order in which the plan lists models and fills the resident set.
+# Load order of the resident set (chat first: it gets the emptiest GPU) and of the plan's rows.
 RESIDENT_ORDER = ('chat', 'embedding', 'fast', 'reasoning', 'code')
 
-# Context lengths the automatic tier tries, largest first.
+# Context lengths the automatic tier tries, largest first. Models are chosen at
+# SELECTION_CONTEXTS (the first at which a chat model fits), then the context is raised as far as
+# the chosen models allow, up to 32768 from CONTEXT_TIER_GIB of usable memory (Ollama's own tier,
+# server/routes.go) and up to SMALL_CONTEXT_CEILING below it. Ollama's 262144 tier (>= 47 GiB)
+# is never planned: the KV cache of a 70B model alone would be 80 GiB.
 CONTEXT_LADDER = (32768, 16384, 8192, 4096)
-# Ollama's own VRAM tier (server/routes.go): >= 23 GiB -> 32768. Below it we plan up to 8192
-# (Ollama would use 4096, too short for RAG prompts); we never plan Ollama's 262144 (>= 47 GiB):
-# the KV cache of a 70B model alone would be 80 GiB.
+SELECTION_CONTEXTS = (8192, 4096)
 CONTEXT_TIER_GIB = 23.0
 SMALL_CONTEXT_CEILING = 8192
 CPU_CONTEXT = 4096
 # Hosts with a 16 GB card or more (16 GB cards report a little under 16 GiB) also get a
 # dedicated code model by default.
 CODE_PURPOSE_MIN_GIB = 15.5
+# The fast (task) model: Open WebUI calls it after every answer, so a dedicated one must stay
+# loaded next to the chat and embedding models, and may cost (at the selection context) at most
+# FAST_SHARE of the usable memory. Only the best such model is tried: when it does not stay
+# loaded next to chat (or nothing is cheap enough, as on every card below about 16 GiB) the chat
+# model doubles as the fast one, never a smaller dedicated model than a smaller host would get.
+FAST_SHARE = 0.15
+# Team boxes (this much usable memory or more) get more parallel slots where the plan allows.
+TEAM_MIN_GIB = 40.0
+TEAM_PARALLEL = (4, 2)
+# OLLAMA_KEEP_ALIVE: forever when every planned model fits at once (idle runners are still
+# evicted when another model needs the room, sched.go findRunnerToUnload), else this long.
+KEEP_ALIVE_ALL_RESIDENT = '-1'
+KEEP_ALIVE_DEFAULT = '30m'
 # kv_cache_type=auto: q8_0 below this much usable VRAM when flash attention is on.
 KV_AUTO_Q8_BELOW_GIB = 23.0
 # CPU plans: only models up to this size (generation speed is memory bandwidth / model size),
@@ -80,11 +121,13 @@ VAR_EXTRA = 'ollama_catalog_extra'
 VAR_CONTEXT = 'ollama_context_length'
 VAR_PARALLEL = 'ollama_num_parallel'
 VAR_KV = 'ollama_kv_cache_type'
+VAR_FIT = 'ollama_fit_target_mib'
 
 _REQUIRED_FIELDS = ('tag', 'layers', 'kv_heads', 'head_dim', 'purposes')
 _INT_FIELDS = ('layers', 'kv_heads', 'head_dim', 'heads', 'embedding_length', 'vocab_size',
                'default_context', 'sliding_window', 'global_layers')
 _EPSILON = 1e-9
+_MIG_MEMORY_RE = re.compile(r'\.(\d+(?:\.\d+)?)gb$', re.IGNORECASE)
 
 
 class PlanInputError(ValueError):
@@ -151,6 +194,7 @@ def normalize_entry(entry):
     out.setdefault('default_context', 131072)
     out['aliases'] = [str(a) for a in (entry.get('aliases') or [])]
     out.setdefault('quantization', '')
+    out['vision'] = bool(entry.get('vision'))
     return out
 
 
@@ -192,6 +236,16 @@ def effective_context(entry, context_length):
     return max(1, min(int(context_length), int(entry['default_context'])))
 
 
+def is_embedding(entry):
+    """An embedding-only model: Ollama loads it with one slot and no generation batch."""
+    return set(entry['purposes']) <= {'embedding'}
+
+
+def slots(entry, num_parallel):
+    """Parallel slots Ollama gives the model (embedding models always 1, sched.go)."""
+    return 1 if is_embedding(entry) else max(1, int(num_parallel))
+
+
 def kv_cache_bytes(entry, context_length, num_parallel=1, kv_cache_type='f16'):
     """KV cache in bytes for num_parallel slots of context_length tokens (clamped)."""
     ctx = effective_context(entry, context_length) * int(num_parallel)
@@ -205,181 +259,302 @@ def kv_cache_bytes(entry, context_length, num_parallel=1, kv_cache_type='f16'):
     return int(per_token_layer * entry['layers'] * ctx)
 
 
-def graph_bytes(entry, context_length, num_parallel=1):
-    """Compute-graph buffer per GPU (llama formula of fs/ggml/ggml.go GraphSize, full offload)."""
+def predicted_bytes(entry, context_length, num_parallel=1):
+    """What Ollama's scheduler predicts before it starts llama-server (llm/llama_server.go
+    PredictServerVRAM): the file size plus an f16 KV cache of every layer at the full context."""
+    ctx = effective_context(entry, context_length) * int(num_parallel)
+    return int(entry['download_size_bytes'] + 2 * entry['layers'] * entry['kv_heads'] * entry['head_dim'] * ctx * 2)
+
+
+def graph_bytes(entry, context_length, num_parallel=1, flash_attention=True):
+    """Compute buffer per device at batch 512. Without flash attention: the classic llama
+    GraphSize formula (fs/ggml/ggml.go before v0.12.11), whose attention scores grow with
+    context x heads. With flash attention the scores are computed in tiles and never stored:
+    the activations (4 x embedding per token) plus an f16 mask of context x batch, or the output
+    logits, whichever is larger (an estimate: tests/gpu/record_gpu_facts.py records llama-server's
+    real compute buffers on a GPU machine)."""
     num_ctx = effective_context(entry, context_length)
     ctx = num_ctx * int(num_parallel)
-    batch = min(num_ctx, DEFAULT_BATCH)
+    batch = min(num_ctx, BATCH_DEFAULT)
     emb = entry['embedding_length']
     heads = entry['heads']
     vocab = entry['vocab_size']
+    if flash_attention:
+        return int(max(4 * batch * (1 + 4 * emb) + 2 * batch * ctx, 4 * batch * (emb + vocab)))
     return int(max(4 * batch * (1 + 4 * emb + ctx * (1 + heads)),
                    4 * batch * (emb + vocab)))
 
 
-def estimate(entry, context_length, num_parallel=1, kv_cache_type='f16', gpus=1,
-             gpu_overhead_bytes=0, on_gpu=True):
-    """Memory a model needs: a dict of bytes and GiB (weights, kv, graph, overhead, total).
+def generation_batch(entry, context_length, num_parallel, flash_attention=True):
+    """The largest generation batch Ollama may pick for a load (sched.go automaticGenerationBatch:
+    2048 above 32768 tokens of context x slots, 1024 above 4096, else 512; 512 for embedding
+    models and without flash attention). Ollama lowers it when memory is short; the plan counts
+    the largest, so it holds whichever Ollama picks and a bigger host never plans less."""
+    if is_embedding(entry) or not flash_attention:
+        return BATCH_DEFAULT
+    ctx = effective_context(entry, context_length) * int(num_parallel)
+    return 2048 if ctx > 32768 else (1024 if ctx > 4096 else BATCH_DEFAULT)
 
-    ``gpus`` is the number of GPUs the model is spread over (graph and overhead per GPU);
-    ``on_gpu=False`` gives the CPU estimate (no GPU overhead, one compute graph).
+
+def estimate(entry, context_length, num_parallel=1, kv_cache_type='f16', gpus=1, gpu_overhead_bytes=0,
+             on_gpu=True, batch=BATCH_DEFAULT, flash_attention=True):
+    """Memory a model needs: a dict of bytes and GiB (weights, kv, graph, batch, vision, overhead,
+    total, predicted).
+
+    ``gpus`` is the number of devices the model is spread over (compute buffer and runner
+    context per device); ``on_gpu=False`` gives the CPU estimate (no runner context, no vision
+    headroom, one compute buffer). ``num_parallel`` is OLLAMA_NUM_PARALLEL (an embedding model
+    gets one slot whatever it says); ``gpu_overhead_bytes`` is counted per device like the
+    runner context (for callers that reserve more). ``batch`` is the generation batch.
     """
     if kv_cache_type not in KV_CACHE_BYTES:
         raise PlanInputError('kv_cache_type must be one of %s, got %r' % (', '.join(KV_CACHE_BYTES), kv_cache_type))
     gpus = max(1, int(gpus)) if on_gpu else 1
+    parallel = slots(entry, num_parallel)
     weights = int(entry['download_size_bytes'])
-    kv = kv_cache_bytes(entry, context_length, num_parallel, kv_cache_type)
-    graph = graph_bytes(entry, context_length, num_parallel)
-    overhead = (CUDA_MINIMUM_BYTES + int(gpu_overhead_bytes)) if on_gpu else 0
-    total = weights + kv + gpus * (graph + overhead)
+    kv = kv_cache_bytes(entry, context_length, parallel, kv_cache_type)
+    graph = graph_bytes(entry, context_length, parallel, flash_attention)
+    surcharge = BATCH_SURCHARGE.get(int(batch), 0)
+    vision = VISION_HEADROOM_BYTES if (on_gpu and entry.get('vision')) else 0
+    overhead = (RUNNER_CONTEXT_BYTES + int(gpu_overhead_bytes)) if on_gpu else 0
+    total = weights + kv + vision + gpus * (graph + surcharge + overhead)
     result = {
         'tag': entry['tag'],
         'context_length': effective_context(entry, context_length),
-        'num_parallel': int(num_parallel),
+        'num_parallel': parallel,
         'kv_cache_type': kv_cache_type,
         'gpus': gpus if on_gpu else 0,
+        'batch': int(batch),
         'weights_bytes': weights,
         'kv_bytes': kv,
         'graph_bytes': graph,
+        'batch_bytes': surcharge,
+        'vision_bytes': vision,
         'overhead_bytes': overhead,
         'total_bytes': total,
+        'predicted_bytes': predicted_bytes(entry, context_length, parallel),
         'layer_bytes': int((weights + kv) / entry['layers']),
     }
-    for key in ('weights', 'kv', 'graph', 'overhead', 'total'):
+    for key in ('weights', 'kv', 'graph', 'batch', 'vision', 'overhead', 'total', 'predicted'):
         result[key + '_gib'] = round(result[key + '_bytes'] / GIB, 3)
     return result
 
 
 # ---------------------------------------------------------------------------------------------
-# Placement
+# Devices: GPUs and MIG devices, and the memory Ollama may use on each
 
 
-def _place(estimates_by_k, capacities):
-    """Try to place models on GPUs at once; return a list of GPU index lists, or None.
-
-    ``estimates_by_k``: one callable per model, ``k -> estimate dict`` for k GPUs.
-    Larger models go first; a model takes the GPU with the most free memory, else is spread
-    over the k GPUs with the most free memory, each holding its graph + overhead, a share of
-    layers proportional to its free memory, and at least one layer (Ollama's rule).
-    """
-    free = [float(c) for c in capacities]
-    count = len(free)
-    if count == 0:
+def _int_or_none(value):
+    try:
+        number = _as_number(value)
+    except (TypeError, ValueError):
         return None
-    order = sorted(range(len(estimates_by_k)), key=lambda i: -estimates_by_k[i](1)['total_bytes'])
-    placed = [None] * len(estimates_by_k)
-    for model in order:
-        gpus_by_free = sorted(range(count), key=lambda g: (-free[g], g))
-        one = estimates_by_k[model](1)
-        if one['total_bytes'] <= free[gpus_by_free[0]] + _EPSILON:
-            free[gpus_by_free[0]] -= one['total_bytes']
-            placed[model] = [gpus_by_free[0]]
-            continue
-        for k in range(2, count + 1):
-            est = estimates_by_k[model](k)
-            chosen = gpus_by_free[:k]
-            fixed = est['graph_bytes'] + est['overhead_bytes']
-            room = [free[g] - fixed for g in chosen]
-            variable = est['weights_bytes'] + est['kv_bytes']
-            if min(room) >= est['layer_bytes'] and sum(room) + _EPSILON >= variable:
-                total_room = sum(room)
-                for g, r in zip(chosen, room):
-                    free[g] -= fixed + variable * r / total_room
-                placed[model] = sorted(chosen)
-                break
-        else:
-            return None
-    return placed
+    if math.isnan(number) or math.isinf(number) or number < 0:
+        return None
+    return int(number)
 
 
-def _offload_layers(est_one, entry, capacities):
-    """Layers that fit in VRAM when the model does not fit entirely (partial offload)."""
-    fixed = est_one['graph_bytes'] + est_one['overhead_bytes']
-    room = sum(max(0.0, c - fixed) for c in capacities)
-    if est_one['layer_bytes'] <= 0:
+def mig_memory_mib(profile):
+    """The memory of a MIG profile from its name (``3g.40gb`` -> 40 GB in MiB, rounded down), or None."""
+    match = _MIG_MEMORY_RE.search(str(profile or '').strip())
+    if not match:
+        return None
+    return int(float(match.group(1)) * 1e9 // MIB)
+
+
+def _in_use_bytes(total_mib, used_mib, free_mib, ollama_mib):
+    """Memory other processes hold (not Ollama's own runners), rounded up to IN_USE_STEP_BYTES."""
+    if total_mib is None:
         return 0
-    return int(min(entry['layers'], room // est_one['layer_bytes']))
+    ollama = ollama_mib or 0
+    if free_mib is not None:
+        others = total_mib - free_mib - ollama
+    elif used_mib is not None:
+        others = used_mib - ollama
+    else:
+        others = 0
+    others = max(0, others) * MIB
+    return int(math.ceil(others / float(IN_USE_STEP_BYTES)) * IN_USE_STEP_BYTES)
 
 
-# ---------------------------------------------------------------------------------------------
-# Inputs
-
-
-def _gpu_capacities(gpus, vram_override_gib, gpu_overhead_bytes, errors):
-    """Return (gpu list used for planning, capacities in bytes, description)."""
+def plan_devices(gpus):
+    """The devices an Ollama container can be given, from owu_gpus: each GPU, or each MIG device
+    of a GPU in MIG mode. Each is ``{index, gpu_index, device_id, name, mig_profile,
+    total_bytes, in_use_bytes, capacity_bytes, compute_capability}``; ``device_id`` is what a
+    Docker NVIDIA device request takes (the GPU index, or the MIG device UUID); ``capacity_bytes``
+    is what is free for Ollama (total minus what other processes hold), None when the memory
+    could not be read.
+    """
     if gpus is None:
         gpus = []
     if not isinstance(gpus, (list, tuple)):
         raise PlanInputError('gpus must be a list of GPU facts (owu_gpus), got %s' % type(gpus).__name__)
-    found = []
-    for gpu in gpus:
+    devices = []
+    for position, gpu in enumerate(gpus):
         if not isinstance(gpu, dict):
             raise PlanInputError('every GPU in gpus must be a dict from owu_gpus, got %r' % (gpu,))
-        try:
-            mib = int(_as_number(gpu.get('memory_total_mib')))
-        except (TypeError, ValueError):
-            # nvidia-smi could not read it (a MIG device seen from a container: [Insufficient
-            # Permissions], null in owu_gpus): only an override can size the plan then.
-            mib = None
+        index = gpu.get('index', position)
         cc = gpu.get('compute_capability')
         try:
             cc = float(cc) if cc not in (None, '') else None
         except (TypeError, ValueError):
             cc = None
-        found.append({'index': gpu.get('index', len(found)), 'name': str(gpu.get('name') or 'GPU'),
-                      'memory_bytes': None if mib is None else mib * MIB, 'compute_capability': cc})
-
-    if vram_override_gib not in (None, ''):
-        try:
-            override = float(_as_number(vram_override_gib))
-            if override < 0 or math.isnan(override) or math.isinf(override):
-                raise ValueError('negative')
-        except (TypeError, ValueError):
-            errors.append('%s must be a number of GiB (e.g. 8 or 7.5), got %r' % (VAR_OVERRIDE, vram_override_gib))
-        else:
-            if override == 0:
-                found = []
-            elif found:
-                share = int(override * GIB / len(found))
-                for gpu in found:
-                    gpu['memory_bytes'] = share
-                    gpu['name'] += ' (override)'
-            else:
-                found = [{'index': 0, 'name': 'GPU (%s)' % VAR_OVERRIDE, 'memory_bytes': int(override * GIB),
-                          'compute_capability': None}]
-    unread = [g for g in found if g['memory_bytes'] is None]
-    if unread:
-        errors.append('%s: gpu_facts could not read the memory of GPU %s (a MIG device seen from inside a '
-                      'container reports none): set %s to the GiB of VRAM Ollama may use on this host' % (
-                          VAR_OVERRIDE, ', '.join('%s (%s)' % (g['index'], g['name']) for g in unread), VAR_OVERRIDE))
-        for gpu in unread:
-            gpu['memory_bytes'] = 0
-    capacities = [max(0, g['memory_bytes'] - int(gpu_overhead_bytes)) for g in found]
-    return found, capacities
+        name = str(gpu.get('name') or 'GPU')
+        migs = gpu.get('mig_devices') or []
+        if str(gpu.get('mig_mode') or '') == 'Enabled' and migs:
+            for mig in migs:
+                if not isinstance(mig, dict):
+                    raise PlanInputError('every MIG device of GPU %s must be a dict, got %r' % (index, mig))
+                total = _int_or_none(mig.get('memory_total_mib'))
+                if total is None:
+                    total = mig_memory_mib(mig.get('profile'))
+                in_use = _in_use_bytes(total, _int_or_none(mig.get('memory_used_mib')),
+                                       _int_or_none(mig.get('memory_free_mib')), _int_or_none(mig.get('memory_ollama_mib')))
+                devices.append({
+                    'index': '%s:%s' % (index, mig.get('index', 0)), 'gpu_index': index,
+                    'device_id': str(mig.get('uuid') or '%s:%s' % (index, mig.get('index', 0))),
+                    'name': '%s MIG %s' % (name, mig.get('profile') or '?'), 'mig_profile': mig.get('profile'),
+                    'total_bytes': None if total is None else total * MIB, 'in_use_bytes': in_use,
+                    'capacity_bytes': None if total is None else max(0, total * MIB - in_use),
+                    'compute_capability': cc})
+            continue
+        total = _int_or_none(gpu.get('memory_total_mib'))
+        in_use = _in_use_bytes(total, _int_or_none(gpu.get('memory_used_mib')), _int_or_none(gpu.get('memory_free_mib')),
+                               _int_or_none(gpu.get('memory_ollama_mib')))
+        devices.append({
+            'index': index, 'gpu_index': index, 'device_id': str(index), 'name': name, 'mig_profile': None,
+            'total_bytes': None if total is None else total * MIB, 'in_use_bytes': in_use,
+            'capacity_bytes': None if total is None else max(0, total * MIB - in_use), 'compute_capability': cc})
+    return devices
 
 
-def _flash_attention_auto(mode, found):
+def _devices_for_instance(devices, single_device, warnings):
+    """The devices one Ollama container plans for: all of them; the smallest with one container per
+    device (ollama_gpu_mode per_gpu); only the first when MIG devices are shared by one container
+    (CUDA lets a process use one MIG device)."""
+    if not devices:
+        return devices
+    if single_device:
+        return [min(devices, key=lambda d: (d['capacity_bytes'] is not None, d['capacity_bytes'] or 0))]
+    if len(devices) > 1 and any(d['mig_profile'] for d in devices):
+        warnings.append('one Ollama container can use only one MIG device (CUDA enumerates a single MIG '
+                        'instance per process): the plan is for %s; set ollama_gpu_mode: per_gpu to run one '
+                        'Ollama per device' % devices[0]['name'])
+        return devices[:1]
+    return devices
+
+
+def _apply_override(devices, vram_override_gib, errors, reason):
+    """ollama_vram_override_gib: GiB shared evenly by the devices, whether or not their memory
+    could be read; 0 plans for the CPU; refused on a host without a GPU."""
+    if vram_override_gib in (None, ''):
+        return devices
+    try:
+        override = float(_as_number(vram_override_gib))
+        if override < 0 or math.isnan(override) or math.isinf(override):
+            raise ValueError('negative')
+    except (TypeError, ValueError):
+        errors.append('%s must be a number of GiB (e.g. 8 or 7.5), got %r' % (VAR_OVERRIDE, vram_override_gib))
+        return devices
+    if override == 0:
+        return []
+    if not devices:
+        errors.append('%s is %s but this host has no NVIDIA GPU (%s): Ollama runs on the CPU, so a GPU plan would '
+                      'not fit what runs; remove %s (the CPU plan is used) or set it to 0'
+                      % (VAR_OVERRIDE, vram_override_gib, reason or 'gpu_facts found none', VAR_OVERRIDE))
+        return devices
+    share = int(override * GIB / len(devices))
+    out = []
+    for device in devices:
+        device = dict(device, total_bytes=share, in_use_bytes=0, capacity_bytes=share)
+        device['name'] += ' (override)'
+        out.append(device)
+    return out
+
+
+def _flash_attention_auto(mode, devices):
     """Whether Ollama's automatic flash attention is on for these devices (see FLASH_ATTENTION_MIN_CC);
     a GPU whose compute capability is unknown counts as capable."""
     if mode != 'gpu':
         return True
-    for gpu in found:
-        cc = gpu['compute_capability']
+    for device in devices:
+        cc = device['compute_capability']
         if cc is not None and (cc < FLASH_ATTENTION_MIN_CC or round(cc, 1) in FLASH_ATTENTION_EXCLUDED_CC):
             return False
     return True
 
 
-def _describe_gpus(found):
-    if not found:
+def _describe_gpus(devices):
+    if not devices:
         return 'no GPU'
-    names = sorted({g['name'] for g in found})
-    sizes = sorted({g['memory_bytes'] // MIB for g in found})
+    names = sorted({d['name'] for d in devices})
+    sizes = sorted({(d['total_bytes'] or 0) // MIB for d in devices})
     if len(names) == 1 and len(sizes) == 1:
-        if len(found) == 1:
+        if len(devices) == 1:
             return 'GPU: %s, %d MiB' % (names[0], sizes[0])
-        return 'GPUs: %d x %s, %d MiB each' % (len(found), names[0], sizes[0])
-    return 'GPUs: ' + ', '.join('%s %d MiB' % (g['name'], g['memory_bytes'] // MIB) for g in found)
+        return 'GPUs: %d x %s, %d MiB each' % (len(devices), names[0], sizes[0])
+    return 'GPUs: ' + ', '.join('%s %d MiB' % (d['name'], (d['total_bytes'] or 0) // MIB) for d in devices)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading models as Ollama does
+
+
+def _simulate(entries, context, ctx_plan):
+    """Load ``entries`` in order as Ollama would; a list of ``{entry, devices, estimate}`` or None
+    when one would not be fully in memory (or Ollama would evict an earlier one to load it)."""
+    parallel = ctx_plan['num_parallel']
+    kv_type = ctx_plan['kv_type']
+    if ctx_plan['mode'] == 'cpu':
+        budget = ctx_plan['memory_budget']
+        room = budget if budget is not None else CPU_DEFAULT_BUDGET_GIB * GIB
+        out = []
+        for entry in entries:
+            est = estimate(entry, context, parallel, kv_type, on_gpu=False)
+            room -= est['total_bytes']
+            if room < -_EPSILON:
+                return None
+            out.append({'entry': entry, 'devices': [], 'estimate': est})
+        return out
+    free = list(ctx_plan['capacities'])
+    margin = ctx_plan['margin']
+    out = []
+    for number, entry in enumerate(entries):
+        par = slots(entry, parallel)
+        predicted = predicted_bytes(entry, context, par)
+        group = [0]
+        if len(free) > 1:
+            single = [g for g in range(len(free)) if predicted <= free[g] * OLLAMA_LOAD_SHARE + _EPSILON]
+            group = [max(single, key=lambda g: (free[g], -g))] if single else list(range(len(free)))
+        available = sum(free[g] for g in group)
+        batch = generation_batch(entry, context, par, ctx_plan['flash'])
+        if number > 0 and predicted + BATCH_SURCHARGE[batch] > available * OLLAMA_LOAD_SHARE + _EPSILON:
+            return None
+        est = estimate(entry, context, parallel, kv_type, gpus=len(group), batch=batch,
+                       flash_attention=ctx_plan['flash'])
+        if len(group) == 1:
+            if est['total_bytes'] + margin > free[group[0]] + _EPSILON:
+                return None
+            free[group[0]] -= est['total_bytes']
+        else:
+            fixed = est['graph_bytes'] + est['batch_bytes'] + est['overhead_bytes']
+            variable = est['weights_bytes'] + est['kv_bytes'] + est['vision_bytes']
+            room = [free[g] - margin - fixed for g in group]
+            if min(room) < est['layer_bytes'] or sum(room) + _EPSILON < variable:
+                return None
+            total_room = sum(room)
+            for g, r in zip(group, room):
+                free[g] -= fixed + variable * r / total_room
+        out.append({'entry': entry, 'devices': group, 'estimate': est})
+    return out
+
+
+def _fits(entries, context, ctx_plan):
+    return _simulate([e for e in entries if e is not None], context, ctx_plan) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
 
 
 def _floor1(value):
@@ -405,28 +580,48 @@ def _int_input(value, name, minimum, errors, default):
 # The plan
 
 
-def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, kv_cache_type='f16',
-               allow_cpu_offload=False, vram_override_gib=None, gpu_overhead_bytes=0, memory_gib=None,
-               purposes=None):
-    """Plan which models a host runs and how Ollama is tuned. See docs/vram-planning.md."""
+def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=0, kv_cache_type='auto',
+               allow_cpu_offload=False, vram_override_gib=None, fit_target_mib=None, memory_gib=None,
+               purposes=None, single_device=False, gpu_reason=''):
+    """Plan which models a host runs and how Ollama is tuned. See docs/vram-planning.md.
+
+    ``num_parallel`` 0 and ``context_length`` 0 mean automatic; ``fit_target_mib`` None means
+    FIT_TARGET_MIB_DEFAULT; ``single_device`` plans one container per device (the smallest
+    device); ``gpu_reason`` is gpu_facts' reason for finding no GPU (for messages).
+    """
     errors = []
     warnings = []
     notes = []
     catalog = normalize_catalog(catalog)
-    num_parallel = _int_input(num_parallel, VAR_PARALLEL, 1, errors, 1)
+    num_parallel = _int_input(num_parallel if num_parallel not in (None, '') else 0, VAR_PARALLEL, 0, errors, 0)
+    parallel_auto = num_parallel == 0
+    num_parallel = num_parallel or 1
     context_length = _int_input(context_length if context_length not in (None, '') else 0,
                                 VAR_CONTEXT, 0, errors, 0)
     if context_length and context_length < 256:
         errors.append('%s must be 0 (auto) or at least 256, got %d' % (VAR_CONTEXT, context_length))
         context_length = 0
-    gpu_overhead_bytes = _int_input(gpu_overhead_bytes or 0, 'OLLAMA_GPU_OVERHEAD', 0, errors, 0)
+    margin_mib = _int_input(fit_target_mib if fit_target_mib not in (None, '') else FIT_TARGET_MIB_DEFAULT,
+                            VAR_FIT, 0, errors, FIT_TARGET_MIB_DEFAULT)
     kv_requested = str(kv_cache_type or 'f16')
     if kv_requested not in KV_CACHE_TYPES:
         errors.append('%s must be one of %s, got %r' % (VAR_KV, ', '.join(KV_CACHE_TYPES), kv_cache_type))
         kv_requested = 'f16'
 
-    found, capacities = _gpu_capacities(gpus, vram_override_gib, gpu_overhead_bytes, errors)
-    mode = 'gpu' if found and sum(capacities) > 0 else 'cpu'
+    devices = _devices_for_instance(plan_devices(gpus), single_device, warnings)
+    devices = _apply_override(devices, vram_override_gib, errors, gpu_reason)
+    unread = [d for d in devices if d['capacity_bytes'] is None]
+    if unread:
+        errors.append('%s: gpu_facts could not read the memory of GPU %s (a MIG device seen from inside a '
+                      'container reports none): set %s to the GiB of VRAM Ollama may use on this host' % (
+                          VAR_OVERRIDE, ', '.join('%s (%s)' % (d['index'], d['name']) for d in unread), VAR_OVERRIDE))
+        devices = [dict(d, total_bytes=d['total_bytes'] or 0, capacity_bytes=0) if d in unread else d for d in devices]
+    capacities = [d['capacity_bytes'] for d in devices]
+    margin = margin_mib * MIB
+    mode = 'gpu' if devices and sum(max(0, c - margin) for c in capacities) > 0 else 'cpu'
+    if devices and mode == 'cpu':
+        warnings.append('the GPU memory (%.1f GiB free for Ollama, %d MiB of it kept free per GPU) is too small '
+                        'for any model; planning for the CPU' % (sum(capacities) / GIB, margin_mib))
     memory_budget = None
     if memory_gib not in (None, ''):
         try:
@@ -434,11 +629,11 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
         except (TypeError, ValueError):
             errors.append('memory_gib must be a number, got %r' % (memory_gib,))
 
-    flash = _flash_attention_auto(mode, found)
-    usable = sum(capacities)
+    flash = _flash_attention_auto(mode, devices)
+    usable = sum(max(0, c - margin) for c in capacities) if mode == 'gpu' else 0
     usable_gib = usable / GIB
     if kv_requested == 'auto':
-        kv_type = 'q8_0' if (mode == 'gpu' and flash and usable_gib < KV_AUTO_Q8_BELOW_GIB) else 'f16'
+        kv_type = 'q8_0' if (mode == 'gpu' and flash) else 'f16'
     else:
         kv_type = kv_requested
     if kv_type != 'f16' and not flash:
@@ -460,7 +655,8 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
             wanted_purposes.insert(3, 'code')
 
     ctx_plan = {'mode': mode, 'capacities': capacities, 'num_parallel': num_parallel, 'kv_type': kv_type,
-                'gpu_overhead': gpu_overhead_bytes, 'memory_budget': memory_budget}
+                'margin': margin, 'memory_budget': memory_budget, 'flash': flash, 'parallel_auto': parallel_auto,
+                'usable': usable}
 
     if isinstance(models, str) and models.strip() != 'auto':
         models = [m.strip() for m in models.split(',') if m.strip()]
@@ -473,7 +669,7 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
             mode = 'cpu'
             flash = True
             kv_type = 'f16'
-            ctx_plan.update({'mode': 'cpu', 'kv_type': 'f16'})
+            ctx_plan.update({'mode': 'cpu', 'kv_type': 'f16', 'flash': True, 'num_parallel': 1})
             selection, context = _plan_auto(catalog, context_length, wanted_purposes, ctx_plan, warnings)
         explicit = False
     elif isinstance(models, (list, tuple)):
@@ -481,39 +677,42 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
         explicit = True
     else:
         raise PlanInputError('models must be "auto" or a list of tags, got %s' % type(models).__name__)
+    num_parallel = ctx_plan['num_parallel']
 
-    model_rows = []
+    model_rows, max_loaded, all_resident = _model_rows(
+        selection or [], context, ctx_plan, devices, allow_cpu_offload, explicit, errors, warnings)
     by_purpose = {}
-    for item in selection or []:
-        entry = item['entry']
-        for purpose in item['purposes']:
-            by_purpose.setdefault(purpose, item['tag'])
-        model_rows.append(_model_row(item, entry, context, ctx_plan, found, allow_cpu_offload, explicit, errors,
-                                     warnings))
-
-    max_loaded = _max_loaded(model_rows, catalog, context, ctx_plan)
+    for row in model_rows:
+        for purpose in row['purposes']:
+            by_purpose.setdefault(purpose, row['tag'])
     if mode == 'gpu' and kv_type == 'f16' and flash and usable_gib < KV_AUTO_Q8_BELOW_GIB and model_rows:
         chat = next((r for r in model_rows if 'chat' in r['purposes']), model_rows[0])
-        saved = chat['kv_gib'] / 2.0
         notes.append('kv_cache_type q8_0 (flash attention is on) would halve the KV cache: %.2f GiB less for %s '
-                     'at context %d' % (saved, chat['tag'], context))
+                     'at context %d' % (chat['kv_gib'] / 2.0, chat['tag'], context))
+    keep_alive = KEEP_ALIVE_ALL_RESIDENT if (mode == 'gpu' and model_rows and all_resident) else KEEP_ALIVE_DEFAULT
 
     tuning = {
         'OLLAMA_CONTEXT_LENGTH': str(context),
         'OLLAMA_NUM_PARALLEL': str(num_parallel),
         'OLLAMA_MAX_LOADED_MODELS': str(max_loaded),
         'OLLAMA_KV_CACHE_TYPE': kv_type,
+        'OLLAMA_KEEP_ALIVE': keep_alive,
     }
-    if gpu_overhead_bytes:
-        tuning['OLLAMA_GPU_OVERHEAD'] = str(gpu_overhead_bytes)
+    if mode == 'gpu':
+        tuning['LLAMA_ARG_FIT_TARGET'] = str(margin_mib)
 
+    gpu_devices = devices if mode == 'gpu' else []
     plan = {
         'mode': mode,
-        'gpus': [{'index': g['index'], 'name': g['name'], 'memory_gib': round(g['memory_bytes'] / GIB, 2)}
-                 for g in found] if mode == 'gpu' else [],
-        'gpu_description': _describe_gpus(found if mode == 'gpu' else []),
-        'vram_gib': round(sum(g['memory_bytes'] for g in found) / GIB, 2) if mode == 'gpu' else 0.0,
+        'devices': [{'index': d['index'], 'device_id': d['device_id'], 'name': d['name'],
+                     'memory_gib': round((d['total_bytes'] or 0) / GIB, 2),
+                     'in_use_gib': round(d['in_use_bytes'] / GIB, 2),
+                     'usable_gib': round(max(0, d['capacity_bytes'] - margin) / GIB, 2)} for d in gpu_devices],
+        'gpu_description': _describe_gpus(gpu_devices),
+        'vram_gib': round(sum(d['total_bytes'] or 0 for d in gpu_devices) / GIB, 2),
+        'in_use_gib': round(sum(d['in_use_bytes'] for d in gpu_devices) / GIB, 2),
         'usable_gib': round(usable_gib, 2) if mode == 'gpu' else 0.0,
+        'fit_target_mib': margin_mib if mode == 'gpu' else 0,
         'memory_budget_gib': round((memory_budget if memory_budget is not None else CPU_DEFAULT_BUDGET_GIB * GIB) / GIB, 2)
         if mode == 'cpu' else None,
         'context_length': context,
@@ -521,6 +720,7 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
         'kv_cache_type': kv_type,
         'flash_attention': flash,
         'max_loaded_models': max_loaded,
+        'keep_alive': keep_alive,
         'models': model_rows,
         'by_purpose': by_purpose,
         'resident_gib': _resident_gib(model_rows),
@@ -529,31 +729,9 @@ def build_plan(gpus, catalog, models='auto', context_length=0, num_parallel=1, k
         'warnings': warnings,
         'notes': notes,
     }
+    plan['gpus'] = plan['devices']
     plan['table'] = render_table(plan)
     return plan
-
-
-def _estimator(entry, context, ctx_plan):
-    on_gpu = ctx_plan['mode'] == 'gpu'
-    cache = {}
-
-    def by_k(k):
-        if k not in cache:
-            cache[k] = estimate(entry, context, ctx_plan['num_parallel'], ctx_plan['kv_type'], gpus=k,
-                                gpu_overhead_bytes=ctx_plan['gpu_overhead'], on_gpu=on_gpu)
-        return cache[k]
-    return by_k
-
-
-def _capacities(ctx_plan):
-    if ctx_plan['mode'] == 'gpu':
-        return ctx_plan['capacities']
-    budget = ctx_plan['memory_budget']
-    return [budget if budget is not None else CPU_DEFAULT_BUDGET_GIB * GIB]
-
-
-def _fits(entries, context, ctx_plan):
-    return _place([_estimator(e, context, ctx_plan) for e in entries], _capacities(ctx_plan)) is not None
 
 
 def _candidates(catalog, purpose, ctx_plan):
@@ -563,67 +741,108 @@ def _candidates(catalog, purpose, ctx_plan):
     return sorted(found, key=lambda e: (-e['rank'], e['download_size_bytes'], e['tag']))
 
 
-def _context_ladder(context_length, ctx_plan):
-    if context_length:
-        return [context_length]
+def _context_ceiling(ctx_plan):
     if ctx_plan['mode'] == 'cpu':
-        return [CPU_CONTEXT]
-    ceiling = 32768 if sum(ctx_plan['capacities']) / GIB + _EPSILON >= CONTEXT_TIER_GIB else SMALL_CONTEXT_CEILING
-    return [c for c in CONTEXT_LADDER if c <= ceiling]
+        return CPU_CONTEXT
+    return 32768 if ctx_plan['usable'] / GIB + _EPSILON >= CONTEXT_TIER_GIB else SMALL_CONTEXT_CEILING
+
+
+def _first_fit(candidates, others, context, ctx_plan):
+    for cand in candidates:
+        if _fits([cand] + others, context, ctx_plan):
+            return cand
+    return None
 
 
 def _plan_auto(catalog, context_length, wanted, ctx_plan, warnings):
-    """Best model per purpose: the chat model first (largest context that fits it), then the rest.
+    """The best model per purpose (see docs/vram-planning.md, "How auto chooses").
 
-    Every pick must fit together with the embedding model (it stays loaded for RAG).
-    Returns (selection, context) or (None, None) when no chat model fits.
+    1. chat is the highest-ranked model that fits with the embedding model at a selection
+       context (8192 or 4096 on GPUs, 4096 on the CPU); reasoning and code the highest-ranked
+       that fit with it at the first one: criteria that only loosen as memory grows, so a bigger
+       host never gets a smaller model for these purposes;
+    2. the fast model is the highest-ranked one no bigger than chat whose real cost is within
+       FAST_SHARE of the usable memory; it is planned when it stays loaded next to chat and
+       embedding, else the chat model doubles as the fast one;
+    3. the context is raised as far as all of that still holds (up to the tier's ceiling), then
+       parallel slots on a team box.
+    Returns (selection, context), or (None, None) when no chat model fits.
     """
-    ladder = _context_ladder(context_length, ctx_plan)
+    gpu = ctx_plan['mode'] == 'gpu'
+    if context_length:
+        selection_contexts = [context_length]
+    elif gpu:
+        selection_contexts = list(SELECTION_CONTEXTS)
+    else:
+        selection_contexts = [CPU_CONTEXT]
+
     embedding = None
     if 'embedding' in wanted:
-        for cand in _candidates(catalog, 'embedding', ctx_plan):
-            if _fits([cand], ladder[-1], ctx_plan):
-                embedding = cand
-                break
+        embedding = _first_fit(_candidates(catalog, 'embedding', ctx_plan), [], selection_contexts[-1], ctx_plan)
         if embedding is None:
             warnings.append('no embedding model fits this host; none is planned')
     companions = [embedding] if embedding else []
 
+    # chat: the highest-ranked model that fits with the embedding model at any selection context
+    # (at the largest of them that it fits); the others at the first selection context.
     chat = None
-    context = ladder[-1]
+    base = selection_contexts[0]
     if 'chat' in wanted:
         for cand in _candidates(catalog, 'chat', ctx_plan):
-            for ctx in ladder:
-                if _fits([cand] + companions, ctx, ctx_plan):
-                    chat, context = cand, ctx
-                    break
-            if chat:
+            base = next((ctx for ctx in selection_contexts if _fits([cand] + companions, ctx, ctx_plan)), None)
+            if base is not None:
+                chat = cand
                 break
         if chat is None:
             return None, None
-
     picks = {'chat': chat, 'embedding': embedding}
-    for purpose in ('fast', 'reasoning', 'code'):
-        if purpose not in wanted:
-            continue
-        candidates = _candidates(catalog, purpose, ctx_plan)
-        if purpose == 'fast' and chat:
-            # A "fast" model slower than the chat model is pointless; and since Open WebUI calls
-            # the fast (task) model after every chat answer, prefer one that stays loaded next to
-            # chat + embedding, so the two do not evict each other on every message.
-            candidates = [c for c in candidates if c['parameters_b'] <= chat['parameters_b']]
-            resident = [c for c in candidates
-                        if c['tag'] != chat['tag'] and _fits([chat, c] + companions, context, ctx_plan)]
-            candidates = resident[:1] + candidates
-        for cand in candidates:
-            if _fits([cand] + companions, context, ctx_plan):
-                picks[purpose] = cand
-                break
-        if picks.get(purpose) is None:
-            if purpose == 'fast' and chat:
-                picks[purpose] = chat  # the chat model doubles as the fast one
-            else:
+    for purpose in ('reasoning', 'code'):
+        if purpose in wanted:
+            picks[purpose] = _first_fit(_candidates(catalog, purpose, ctx_plan), companions, selection_contexts[0],
+                                        ctx_plan)
+            if picks[purpose] is None:
                 warnings.append('no %s model fits this host; none is planned' % purpose)
+
+    fast = None
+    if 'fast' in wanted:
+        for cand in _candidates(catalog, 'fast', ctx_plan):
+            if chat and (cand['parameters_b'] > chat['parameters_b'] or cand['tag'] == chat['tag']):
+                continue
+            if gpu:
+                cost = estimate(cand, selection_contexts[0], ctx_plan['num_parallel'], ctx_plan['kv_type'],
+                                flash_attention=ctx_plan['flash'])['total_bytes']
+                if cost > FAST_SHARE * ctx_plan['usable'] + _EPSILON:
+                    continue
+            # Only the best affordable one: a smaller one would make the choice depend on chat's.
+            if _fits([chat] + companions + [cand], base, ctx_plan):
+                fast = cand
+            break
+
+    def holds(ctx):
+        if chat and not _fits([chat] + companions, ctx, ctx_plan):
+            return False
+        if fast and not _fits([chat] + companions + [fast], ctx, ctx_plan):
+            return False
+        return all(_fits([picks[p]] + companions, ctx, ctx_plan) for p in ('reasoning', 'code') if picks.get(p))
+
+    context = base
+    if not context_length:
+        for ctx in CONTEXT_LADDER:
+            if base < ctx <= _context_ceiling(ctx_plan) and holds(ctx):
+                context = ctx
+                break
+    if gpu and ctx_plan['parallel_auto'] and ctx_plan['usable'] / GIB + _EPSILON >= TEAM_MIN_GIB:
+        for parallel in TEAM_PARALLEL:
+            ctx_plan['num_parallel'] = parallel
+            if holds(context):
+                break
+        else:
+            ctx_plan['num_parallel'] = 1
+
+    if 'fast' in wanted:
+        picks['fast'] = fast or chat  # without a dedicated one, the chat model doubles as the fast one
+        if picks['fast'] is None:
+            warnings.append('no fast model fits this host; none is planned')
 
     selection = []
     for purpose in PURPOSES:
@@ -639,7 +858,8 @@ def _plan_auto(catalog, context_length, wanted, ctx_plan, warnings):
 
 
 def _plan_explicit(catalog, models, context_length, ctx_plan, errors):
-    """Validate an explicit list; the context is the largest tier value at which all fit alone."""
+    """Validate an explicit list; the context is the largest tier value at which each fits with the
+    embedding model."""
     selection = []
     for name in models:
         name = str(name).strip()
@@ -655,23 +875,70 @@ def _plan_explicit(catalog, models, context_length, ctx_plan, errors):
             continue
         selection.append({'tag': name, 'entry': entry, 'purposes': list(entry['purposes'][:1])})
     entries = [s['entry'] for s in selection]
-    if selection and all(set(e['purposes']) <= {'embedding'} for e in entries):
+    if selection and all(is_embedding(e) for e in entries):
         errors.append('%s lists only embedding models (%s): Open WebUI needs a model to chat with; add one '
                       '(e.g. llama3.1:8b) or use auto' % (VAR_MODELS, ', '.join(s['tag'] for s in selection)))
     embeddings = [e for e in entries if 'embedding' in e['purposes']][:1]
-    ladder = _context_ladder(context_length, ctx_plan)
+
+    def holds(ctx):
+        return all(_fits([e] + [x for x in embeddings if x is not e], ctx, ctx_plan) for e in entries)
+
+    if context_length:
+        ladder = [context_length]
+    elif ctx_plan['mode'] == 'cpu':
+        ladder = [CPU_CONTEXT]
+    else:
+        ladder = [c for c in CONTEXT_LADDER if c <= _context_ceiling(ctx_plan)]
     context = ladder[-1]
     for ctx in ladder:
-        if all(_fits([e] + [x for x in embeddings if x is not e], ctx, ctx_plan) for e in entries):
+        if holds(ctx):
             context = ctx
             break
+    if (ctx_plan['mode'] == 'gpu' and ctx_plan['parallel_auto'] and entries
+            and ctx_plan['usable'] / GIB + _EPSILON >= TEAM_MIN_GIB):
+        for parallel in TEAM_PARALLEL:
+            ctx_plan['num_parallel'] = parallel
+            if holds(context):
+                break
+        else:
+            ctx_plan['num_parallel'] = 1
     return selection, context
 
 
-def _model_row(item, entry, context, ctx_plan, found, allow_cpu_offload, explicit, errors, warnings):
-    by_k = _estimator(entry, context, ctx_plan)
-    capacities = _capacities(ctx_plan)
-    placement_gpus = _place([by_k], capacities)
+def _purpose_order(item):
+    return min(RESIDENT_ORDER.index(p) for p in item['purposes'])
+
+
+def _model_rows(selection, context, ctx_plan, devices, allow_cpu_offload, explicit, errors, warnings):
+    """One row per planned model with its estimate and where it runs; also max loaded models and
+    whether everything fits at once."""
+    ordered = sorted(selection, key=_purpose_order)
+    entries = [item['entry'] for item in ordered]
+    resident = 0
+    placed = None
+    for count in range(len(entries), 0, -1):
+        placed = _simulate(entries[:count], context, ctx_plan)
+        if placed is not None:
+            resident = count
+            break
+    all_resident = bool(entries) and resident == len(entries)
+    embedding = next((e for e in entries if 'embedding' in e['purposes']), None)
+    rows = []
+    for position, item in enumerate(ordered):
+        entry = item['entry']
+        if position < resident:
+            where = placed[position]
+        else:
+            alone = _simulate([entry] + ([embedding] if embedding is not None and embedding is not entry else []),
+                              context, ctx_plan)
+            where = alone[0] if alone else None
+        rows.append(_model_row(item, entry, context, ctx_plan, devices, where, allow_cpu_offload, explicit,
+                               errors, warnings))
+    return rows, max(1, resident), all_resident
+
+
+def _model_row(item, entry, context, ctx_plan, devices, where, allow_cpu_offload, explicit, errors, warnings):
+    gpu = ctx_plan['mode'] == 'gpu'
     row = {
         'tag': item['tag'],
         'catalog_tag': entry['tag'],
@@ -679,66 +946,62 @@ def _model_row(item, entry, context, ctx_plan, found, allow_cpu_offload, explici
         'purposes': list(item['purposes']),
         'parameters_b': entry['parameters_b'],
         'quantization': entry['quantization'],
-        'context_length': by_k(1)['context_length'],
+        'context_length': effective_context(entry, context),
+        'num_parallel': slots(entry, ctx_plan['num_parallel']),
     }
-    if placement_gpus is not None:
-        k = len(placement_gpus[0])
-        est = by_k(k)
-        row.update({'fits': True, 'placement': 'gpu' if ctx_plan['mode'] == 'gpu' else 'cpu',
-                    'gpu_indices': [found[i]['index'] for i in placement_gpus[0]] if ctx_plan['mode'] == 'gpu' else [],
-                    'gpu_layers': entry['layers'] if ctx_plan['mode'] == 'gpu' else 0})
+    if where is not None:
+        est = where['estimate']
+        row.update({'fits': True, 'placement': 'gpu' if gpu else 'cpu',
+                    'gpu_indices': [devices[g]['index'] for g in where['devices']] if gpu else [],
+                    'gpu_layers': entry['layers'] if gpu else 0})
     else:
-        k = len(capacities) if ctx_plan['mode'] == 'gpu' else 1
-        est = by_k(k)
+        est = estimate(entry, context, ctx_plan['num_parallel'], ctx_plan['kv_type'], gpus=max(1, len(devices)),
+                       on_gpu=gpu, flash_attention=ctx_plan['flash'])
         row['fits'] = False
-        if ctx_plan['mode'] == 'gpu':
-            layers = _offload_layers(by_k(1), entry, capacities)
-            row.update({'placement': 'split' if layers > 0 else 'cpu', 'gpu_indices': [f['index'] for f in found]
-                        if layers > 0 else [], 'gpu_layers': layers})
-            message = '%s needs %.1f GiB at context %d, host has %.1f GiB (%s)' % (
-                item['tag'], _ceil1(est['total_bytes'] / GIB), context, _floor1(sum(capacities) / GIB),
-                _describe_gpus(found))
+        if gpu:
+            layers = _offload_layers(estimate(entry, context, ctx_plan['num_parallel'], ctx_plan['kv_type'],
+                                              flash_attention=ctx_plan['flash']), entry, ctx_plan)
+            row.update({'placement': 'split' if layers > 0 else 'cpu',
+                        'gpu_indices': [d['index'] for d in devices] if layers > 0 else [], 'gpu_layers': layers})
+            message = '%s needs %.1f GiB at context %d, host has %.1f GiB (%s, %d MiB kept free per GPU)' % (
+                item['tag'], _ceil1(est['total_bytes'] / GIB), context, _floor1(ctx_plan['usable'] / GIB),
+                _describe_gpus(devices), ctx_plan['margin'] // MIB)
             if allow_cpu_offload:
                 warnings.append(message + '; %s is true, so %d of %d layers run on the GPU and the rest on the '
                                 'CPU (slow)' % (VAR_OFFLOAD, layers, entry['layers']))
             elif explicit:
-                errors.append(message + '; choose a smaller model or set %s: true' % VAR_OFFLOAD)
+                errors.append('%s: %s; choose a smaller model or set %s: true' % (VAR_MODELS, message, VAR_OFFLOAD))
         else:
             row.update({'placement': 'cpu', 'gpu_indices': [], 'gpu_layers': 0})
             if ctx_plan['memory_budget'] is not None:
                 message = '%s needs %.1f GiB at context %d, host has %.1f GiB for models (no GPU; %d%% of RAM)' % (
-                    item['tag'], _ceil1(est['total_bytes'] / GIB), context, _floor1(capacities[0] / GIB),
+                    item['tag'], _ceil1(est['total_bytes'] / GIB), context, _floor1(ctx_plan['memory_budget'] / GIB),
                     int(CPU_MEMORY_SHARE * 100))
                 if explicit and not allow_cpu_offload:
-                    errors.append(message + '; choose a smaller model')
+                    errors.append('%s: %s; choose a smaller model' % (VAR_MODELS, message))
                 else:
                     warnings.append(message)
-    if ctx_plan['mode'] == 'cpu' and entry['parameters_b'] > CPU_MAX_PARAMETERS_B:
+    if not gpu and entry['parameters_b'] > CPU_MAX_PARAMETERS_B:
         warnings.append('%s (%.1fB parameters) runs on the CPU only and will be slow' % (item['tag'], entry['parameters_b']))
     row.update({
         'estimate_gib': round(est['total_bytes'] / GIB, 2),
         'estimate_bytes': est['total_bytes'],
         'weights_gib': est['weights_gib'],
         'kv_gib': est['kv_gib'],
-        'graph_gib': round(est['graph_bytes'] * max(1, est['gpus']) / GIB, 3),
+        'graph_gib': round((est['graph_bytes'] + est['batch_bytes']) * max(1, est['gpus']) / GIB, 3),
         'overhead_gib': round(est['overhead_bytes'] * max(1, est['gpus']) / GIB, 3),
+        'batch': est['batch'],
     })
     return row
 
 
-def _max_loaded(rows, catalog, context, ctx_plan):
-    """How many planned models fit at once, filled in RESIDENT_ORDER (at least 1)."""
-    if not rows:
-        return 1
-    ordered = sorted(rows, key=lambda r: min(RESIDENT_ORDER.index(p) for p in r['purposes']))
-    entries = [find_entry(catalog, r['catalog_tag']) for r in ordered]
-    count = 0
-    for n in range(1, len(entries) + 1):
-        if _fits(entries[:n], context, ctx_plan):
-            count = n
-        else:
-            break
-    return max(1, count)
+def _offload_layers(est_one, entry, ctx_plan):
+    """Layers that fit in VRAM when the model does not fit entirely (partial offload)."""
+    fixed = est_one['graph_bytes'] + est_one['batch_bytes'] + est_one['overhead_bytes']
+    room = sum(max(0.0, c - ctx_plan['margin'] - fixed) for c in ctx_plan['capacities'])
+    if est_one['layer_bytes'] <= 0:
+        return 0
+    return int(min(entry['layers'], room // est_one['layer_bytes']))
 
 
 def _resident_gib(rows):
@@ -753,22 +1016,25 @@ def _resident_gib(rows):
 
 
 def render_table(plan):
-    """A fixed-width text table of the plan (header line, one row per model, footer)."""
+    """A fixed-width text table of the plan (header lines, one row per model, footer)."""
     if plan['mode'] == 'gpu':
-        host = '%s; %.2f GiB VRAM, %.2f GiB usable' % (plan['gpu_description'], plan['vram_gib'], plan['usable_gib'])
+        host = '%s; %.2f GiB VRAM, %.2f GiB in use by other processes, %.2f GiB usable after %d MiB kept free per GPU' % (
+            plan['gpu_description'], plan['vram_gib'], plan.get('in_use_gib', 0.0), plan['usable_gib'],
+            plan.get('fit_target_mib', 0))
     else:
         host = 'no GPU: CPU plan, %.1f GiB of RAM budgeted for models' % (plan.get('memory_budget_gib') or 0)
     lines = [
         'Ollama plan (%s mode) - %s' % (plan['mode'], host),
-        'context %d, parallel %d, KV cache %s, flash attention %s, max loaded models %d' % (
+        'context %d, parallel %d, KV cache %s, flash attention %s, max loaded models %d, keep alive %s' % (
             plan['context_length'], plan['num_parallel'], plan['kv_cache_type'],
-            'on' if plan['flash_attention'] else 'off', plan['max_loaded_models']),
+            'on' if plan['flash_attention'] else 'off', plan['max_loaded_models'], plan.get('keep_alive', '5m')),
     ]
     rows = [('purpose', 'model', 'params', 'quant', 'ctx', 'est. GiB', 'placement')]
     for row in plan['models']:
         placement = row['placement']
-        if placement == 'gpu' and len(row.get('gpu_indices') or []) > 1:
-            placement = 'gpu x%d' % len(row['gpu_indices'])
+        indices = [str(i) for i in row.get('gpu_indices') or []]
+        if placement == 'gpu' and indices:
+            placement = 'GPU %s' % '+'.join(indices)
         elif placement == 'split':
             placement = 'split (%d layers on GPU)' % row.get('gpu_layers', 0)
         rows.append((', '.join(row['purposes']), row['tag'], '%.1fB' % row['parameters_b'], row['quantization'],

@@ -41,11 +41,13 @@ def test_plan_filter_matches_the_planner():
 
 def test_plan_filter_returns_errors_or_raises_when_strict():
     plan = plugin.ollama_plan(RTX_3070, CATALOG, models=['llama3.3:70b'])
-    assert plan['errors'][0].startswith('llama3.3:70b needs ')
-    with pytest.raises(AnsibleFilterError, match=r'^ollama_plan: llama3\.3:70b needs \d+\.\d GiB'):
+    assert plan['errors'][0].startswith('ollama_models: llama3.3:70b needs ')
+    with pytest.raises(AnsibleFilterError, match=r'^ollama_plan: ollama_models: llama3\.3:70b needs \d+\.\d GiB'):
         plugin.ollama_plan(RTX_3070, CATALOG, models=['llama3.3:70b'], strict=True)
     with pytest.raises(AnsibleFilterError, match='ollama_vram_override_gib'):
         plugin.ollama_plan(RTX_3070, CATALOG, vram_override_gib='lots', strict=True)
+    with pytest.raises(AnsibleFilterError, match=r'ollama_vram_override_gib is 8 but this host has no NVIDIA GPU \(x\)'):
+        plugin.ollama_plan([], CATALOG, vram_override_gib=8, gpu_reason='x', strict=True)
 
 
 def test_plan_filter_turns_bad_input_into_filter_errors():
@@ -59,7 +61,11 @@ def test_estimate_filter():
     llama = next(e for e in CATALOG if e['tag'] == 'llama3.1:8b-instruct-q4_K_M')
     est = plugin.ollama_vram_estimate(llama, 32768, 1, 'f16')
     assert est['kv_bytes'] == 4 * 1024 ** 3 and est['kv_gib'] == 4.0
-    assert est['total_bytes'] == est['weights_bytes'] + est['kv_bytes'] + est['graph_bytes'] + est['overhead_bytes']
+    # 32768 tokens: Ollama may pick a 1024 batch (768 MiB more compute buffer).
+    assert est['batch'] == 1024 and est['batch_bytes'] == 768 * 1024 ** 2
+    assert est['total_bytes'] == (est['weights_bytes'] + est['kv_bytes'] + est['graph_bytes'] + est['batch_bytes']
+                                  + est['overhead_bytes'])
+    assert plugin.ollama_vram_estimate(llama, 32768, flash_attention=False)['batch'] == 512
     assert plugin.ollama_vram_estimate(llama, 4096)['kv_bytes'] == 512 * 1024 ** 2
     with pytest.raises(AnsibleFilterError, match='kv_cache_type'):
         plugin.ollama_vram_estimate(llama, 4096, 1, 'q3')

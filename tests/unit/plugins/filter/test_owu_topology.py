@@ -62,7 +62,7 @@ def test_connection_urls_filter():
 def test_ollama_wiring_filter():
     plan = {'instances': [{'name': 'ollama', 'port': '11434'}], 'by_purpose': {'embedding': 'nomic-embed-text:v1.5'}}
     assert plugin.owu_ollama_wiring('h1', {'h1': {'plan': plan}}) == {
-        'urls': ['http://ollama:11434'], 'unreachable': [],
+        'urls': ['http://ollama:11434'], 'configs': [{}], 'api_configs': {}, 'unreachable': [],
         'embedding': {'model': 'nomic-embed-text:v1.5', 'url': 'http://ollama:11434'}}
     with pytest.raises(AnsibleFilterError, match='dict of host name'):
         plugin.owu_ollama_wiring('h1', 'h1')

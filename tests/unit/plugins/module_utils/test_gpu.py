@@ -18,9 +18,12 @@ from ansible_collections.numberone.owu.plugins.module_utils._gpu import (
     NO_GPU_LISTED,
     QUERY_FIELDS,
     attach_mig_devices,
+    attach_ollama_memory,
     classify_failure,
+    compute_apps_args,
     invalid_field,
     output_warnings,
+    parse_compute_apps,
     parse_mig_listing,
     parse_query_output,
     query_args,
@@ -36,6 +39,7 @@ RTX_3070 = {
     'memory_total_mib': 8192,
     'memory_used_mib': 412,
     'memory_free_mib': 7574,
+    'memory_ollama_mib': None,
     'driver_version': '550.120',
     'compute_capability': '8.6',
     'mig_mode': None,
@@ -300,3 +304,38 @@ def test_summarize_fixtures(load_fixture, name, count, total):
 
 def test_search_dirs_cover_the_usual_places():
     assert _gpu.NVIDIA_SMI_DIRS[:2] == ('/usr/bin', '/usr/local/nvidia/bin')
+
+
+def test_compute_apps_args_match_the_fixtures(load_fixture):
+    call = load_fixture('nvidia-smi', 'two-gpus.yml')['calls'][-1]
+    assert compute_apps_args() == call['args']
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('', []),
+    ('No running processes found\n', []),
+    ('GPU-1, 41877, /usr/lib/ollama/llama-server, 17920\n',
+     [{'gpu_uuid': 'GPU-1', 'pid': 41877, 'process_name': '/usr/lib/ollama/llama-server', 'used_memory_mib': 17920}]),
+    ('GPU-1, 7, /opt/my app, v2/run, [N/A]\n',
+     [{'gpu_uuid': 'GPU-1', 'pid': 7, 'process_name': '/opt/my app, v2/run', 'used_memory_mib': None}]),
+])
+def test_parse_compute_apps(text, expected):
+    assert parse_compute_apps(text) == expected
+
+
+@pytest.mark.parametrize('text', ['GPU-1, 7, 20\n', 'GPU-1, x, /bin/a, 20\n', 'GPU-1, 7, /bin/a, lots\n'])
+def test_parse_compute_apps_rejects_malformed_lines(text):
+    with pytest.raises(GpuQueryError):
+        parse_compute_apps(text)
+
+
+def test_attach_ollama_memory_counts_only_ollamas_processes():
+    gpus = [{'uuid': 'GPU-0'}, {'uuid': 'GPU-1'}, {'uuid': 'GPU-2'}]
+    apps = parse_compute_apps('GPU-0, 1, /usr/lib/ollama/llama-server, 5000\n'
+                              'GPU-0, 2, /usr/bin/ollama, 100\n'
+                              'GPU-0, 3, /usr/bin/python3, 900\n'
+                              'GPU-1, 4, /usr/lib/xorg/Xorg, 200\n'
+                              'GPU-2, 5, /usr/bin/ollama, [N/A]\n')
+    assert [g['memory_ollama_mib'] for g in attach_ollama_memory(gpus, apps)] == [5100, 0, None]
+    assert [g['memory_ollama_mib'] for g in attach_ollama_memory(gpus, apps, ['python3'])] == [900, 0, 0]
+    assert 'memory_ollama_mib' not in gpus[0]

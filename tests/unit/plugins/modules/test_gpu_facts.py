@@ -110,8 +110,8 @@ def test_replay_with_patched_run_command(run_module, fake_commands, load_fixture
 
 def test_one_gpu_facts_in_full(run_module, fake_commands, load_fixture):
     fake_commands.bin_paths['nvidia-smi'] = NVIDIA_SMI
-    call = load_fixture('nvidia-smi', 'one-gpu.yml')['calls'][0]
-    fake_commands.add(call['args'], call['rc'], call['stdout'], call['stderr'])
+    for call in load_fixture('nvidia-smi', 'one-gpu.yml')['calls']:
+        fake_commands.add(call['args'], call['rc'], call['stdout'], call['stderr'])
 
     result = run_module(gpu_facts.main)
 
@@ -123,6 +123,7 @@ def test_one_gpu_facts_in_full(run_module, fake_commands, load_fixture):
             'memory_total_mib': 8192,
             'memory_used_mib': 412,
             'memory_free_mib': 7574,
+            'memory_ollama_mib': 0,
             'driver_version': '550.120',
             'compute_capability': '8.6',
             'mig_mode': None,
@@ -155,6 +156,7 @@ def test_mig_listing_failure_is_a_warning(run_module, fake_commands, load_fixtur
     query = load_fixture('nvidia-smi', 'mig.yml')['calls'][0]
     fake_commands.add(query['args'], query['rc'], query['stdout'], query['stderr'])
     fake_commands.add(['-L'], 15, 'Unable to determine the device handle for GPU0000:07:00.0: GPU is lost.\n', '')
+    fake_commands.add(gpu_facts.compute_apps_args(), 0, 'No running processes found\n')
 
     result = run_module(gpu_facts.main)
 
@@ -169,6 +171,7 @@ def test_warning_lines_become_module_warnings(run_module, fake_commands):
     fake_commands.add(gpu_facts.query_args(), 0,
                       'WARNING: infoROM is corrupted at gpu 0000:01:00.0\n'
                       '0, GPU-1, NVIDIA GeForce RTX 3070, 8192, 412, 7574, 550.120, 8.6, [N/A]\n')
+    fake_commands.add(gpu_facts.compute_apps_args(), 0, '')
 
     result = run_module(gpu_facts.main)
 
@@ -185,12 +188,58 @@ def test_driver_without_compute_cap_nor_mig_fields(run_module, fake_commands):
     fake_commands.add(gpu_facts.query_args(fields), 2, 'Field "mig.mode.current" is not a valid field to query.\n')
     fields.remove('mig.mode.current')
     fake_commands.add(gpu_facts.query_args(fields), 0, '0, GPU-1, Tesla P100-PCIE-16GB, 16280, 0, 16278, 418.87.01\n')
+    fake_commands.add(gpu_facts.compute_apps_args(), 0, '')
 
     result = run_module(gpu_facts.main)
 
     gpu = result['gpus'][0]
     assert (gpu['compute_capability'], gpu['mig_mode'], gpu['memory_total_mib']) == (None, None, 16280)
-    assert len(fake_commands.calls) == 3
+    assert len(fake_commands.calls) == 4
+
+
+def test_ollamas_own_memory_is_reported_apart(run_module, fake_commands, load_fixture):
+    fake_commands.bin_paths['nvidia-smi'] = NVIDIA_SMI
+    for call in load_fixture('nvidia-smi', 'two-gpus.yml')['calls']:
+        fake_commands.add(call['args'], call['rc'], call['stdout'], call['stderr'])
+
+    gpus = run_module(gpu_facts.main)['gpus']
+
+    # GPU 0: llama-server 17920 MiB + the ollama server 112 MiB; GPU 1 runs nothing.
+    assert [gpu['memory_ollama_mib'] for gpu in gpus] == [18032, 0]
+    assert gpus[0]['memory_used_mib'] == 18431
+
+
+def test_ollama_process_names_can_be_changed(run_module, fake_commands, load_fixture):
+    fake_commands.bin_paths['nvidia-smi'] = NVIDIA_SMI
+    for call in load_fixture('nvidia-smi', 'two-gpus.yml')['calls']:
+        fake_commands.add(call['args'], call['rc'], call['stdout'], call['stderr'])
+
+    gpus = run_module(gpu_facts.main, {'ollama_process_names': ['llama-server']})['gpus']
+
+    assert [gpu['memory_ollama_mib'] for gpu in gpus] == [17920, 0]
+
+
+@pytest.mark.parametrize('name, expected', [('mig.yml', [0, 0]), ('na.yml', [None]), ('one-gpu.yml', [0])])
+def test_ollama_memory_per_fixture(run_module, fake_commands, load_fixture, name, expected):
+    """No process / a process whose memory is [N/A] (null: unknown) / only desktop processes."""
+    fake_commands.bin_paths['nvidia-smi'] = NVIDIA_SMI
+    for call in load_fixture('nvidia-smi', name)['calls']:
+        fake_commands.add(call['args'], call['rc'], call['stdout'], call['stderr'])
+
+    assert [gpu['memory_ollama_mib'] for gpu in run_module(gpu_facts.main)['gpus']] == expected
+
+
+def test_process_query_failure_is_a_warning_and_leaves_null(run_module, fake_commands, load_fixture):
+    fake_commands.bin_paths['nvidia-smi'] = NVIDIA_SMI
+    query = load_fixture('nvidia-smi', 'one-gpu.yml')['calls'][0]
+    fake_commands.add(query['args'], query['rc'], query['stdout'], query['stderr'])
+    fake_commands.add(gpu_facts.compute_apps_args(), 15, 'Unable to determine the device handle: GPU is lost.\n')
+
+    result = run_module(gpu_facts.main)
+
+    assert result['gpus'][0]['memory_ollama_mib'] is None
+    assert result['gpus'][0]['memory_total_mib'] == 8192
+    assert any('GPU processes not read' in str(w) and 'GPU is lost' in str(w) for w in result['warnings'])
 
 
 def test_required_field_rejected_is_a_reason_not_a_loop(run_module, fake_commands):

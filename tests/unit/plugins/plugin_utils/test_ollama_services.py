@@ -40,6 +40,21 @@ def test_per_gpu_is_one_container_per_gpu_in_index_order_on_consecutive_ports():
     assert out[1]['device_requests'] == [{'driver': 'nvidia', 'device_ids': ['1'], 'capabilities': [['gpu']]}]
 
 
+def test_per_gpu_on_a_mig_gpu_is_one_container_per_mig_device():
+    """A process can use one MIG device: each gets its own container, by MIG UUID."""
+    mig = {'index': 0, 'uuid': 'GPU-0', 'name': 'H100', 'memory_total_mib': 81559, 'mig_mode': 'Enabled',
+           'mig_devices': [{'index': 0, 'profile': '3g.40gb', 'uuid': 'MIG-a'},
+                           {'index': 1, 'profile': '1g.10gb', 'uuid': 'MIG-b'}]}
+    plain = {'index': 1, 'uuid': 'GPU-1', 'name': 'H100', 'memory_total_mib': 81559, 'mig_mode': 'Disabled',
+             'mig_devices': []}
+    out = ollama.instances([plain, mig], 'per_gpu', 'ollama', 11434)
+    assert [(i['name'], i['port'], i['gpu_indices']) for i in out] == [
+        ('ollama-0-0', 11434, ['0:0']), ('ollama-0-1', 11435, ['0:1']), ('ollama-1', 11436, [1])]
+    assert [i['device_requests'][0]['device_ids'] for i in out] == [['MIG-a'], ['MIG-b'], ['1']]
+    services = ollama.services(out, 'img', {}, [], '', 'ollama', 'always', {})
+    assert [s['gpus'] for s in services] == [{'device_ids': ['MIG-a']}, {'device_ids': ['MIG-b']}, {'device_ids': ['1']}]
+
+
 def test_all_is_one_container_with_every_gpu():
     out = ollama.instances(GPUS, 'all', 'ollama', 11434)
     assert out == [{'name': 'ollama', 'port': 11434, 'gpu_indices': [0, 1],
@@ -148,3 +163,17 @@ def test_unreferenced_models_compare_names_as_ollama_does():
     assert ollama.unreferenced_models(server, referenced) == ['tinyllama:latest']
     assert ollama.unreferenced_models(server, []) == server
     assert ollama.unreferenced_models([], ['x']) == []
+
+
+def test_env_mismatches_compares_every_tuning_variable_both_ways():
+    planned = {'OLLAMA_CONTEXT_LENGTH': '8192', 'OLLAMA_KEEP_ALIVE': '30m', 'LLAMA_ARG_FIT_TARGET': '1024',
+               'OLLAMA_HOST': '0.0.0.0:11434', 'OLLAMA_ORIGINS': 'x', 'TZ': 'UTC'}
+    running = ['PATH=/usr/bin', 'OLLAMA_HOST=0.0.0.0:11435', 'OLLAMA_CONTEXT_LENGTH=8192', 'OLLAMA_KEEP_ALIVE=30m',
+               'LLAMA_ARG_FIT_TARGET=1024', 'OLLAMA_ORIGINS=x', 'NVIDIA_VISIBLE_DEVICES=all']
+    assert ollama.env_mismatches(running, planned) == []
+    drifted = ['OLLAMA_CONTEXT_LENGTH=4096', 'OLLAMA_KEEP_ALIVE=30m', 'OLLAMA_NUM_PARALLEL=4', 'OLLAMA_ORIGINS=x=y']
+    assert ollama.env_mismatches(drifted, planned) == [
+        'LLAMA_ARG_FIT_TARGET: running unset, planned 1024',
+        'OLLAMA_CONTEXT_LENGTH: running 4096, planned 8192',
+        'OLLAMA_NUM_PARALLEL: running 4, planned unset',
+        'OLLAMA_ORIGINS: running x=y, planned x']

@@ -211,8 +211,33 @@ def _plan(*instances, embedding=''):
 def test_ollama_wiring_same_host_uses_container_names():
     wiring = topo.ollama_wiring('h1', {'h1': {'plan': _plan(('ollama', 11434), embedding='nomic-embed-text:v1.5')}},
                                 _single())
-    assert wiring == {'urls': ['http://ollama:11434'], 'unreachable': [],
+    assert wiring == {'urls': ['http://ollama:11434'], 'configs': [{}], 'api_configs': {}, 'unreachable': [],
                       'embedding': {'model': 'nomic-embed-text:v1.5', 'url': 'http://ollama:11434'}}
+
+
+def test_ollama_wiring_routes_each_model_to_the_servers_that_hold_it():
+    """Open WebUI picks at random among the connections that list a model: each connection gets
+    the models its host planned (and keeps), as Ollama names them."""
+    big = dict(_plan(('ollama', 11434), embedding='nomic-embed-text:v1.5'),
+               models=[{'tag': 'llama3.3:70b-instruct-q4_K_M'}, {'tag': 'nomic-embed-text:v1.5'}])
+    small = dict(_plan(('ollama-0', 11434), ('ollama-1', 11435)),
+                 models=[{'tag': 'llama3.1:8b'}, {'tag': 'library/qwen2.5:7b'}], keep=['mistral', 'llama3.1:8b'])
+    hosts = {'gpu1': {'plan': big, 'bindings': _bound('10.0.0.11')},
+             'gpu2': {'plan': small, 'bindings': _bound('10.0.0.12', ports=(11434, 11435))}}
+    wiring = topo.ollama_wiring('app1', hosts, _multi())
+    assert wiring['urls'] == ['http://10.0.0.11:11434', 'http://10.0.0.12:11434', 'http://10.0.0.12:11435']
+    assert wiring['configs'] == [
+        {'model_ids': ['llama3.3:70b-instruct-q4_K_M', 'nomic-embed-text:v1.5']},
+        {'model_ids': ['llama3.1:8b', 'qwen2.5:7b', 'mistral:latest']},
+        {'model_ids': ['llama3.1:8b', 'qwen2.5:7b', 'mistral:latest']}]
+    assert len(wiring['configs']) == len(wiring['urls'])
+    assert wiring['api_configs'] == {str(i): c for i, c in enumerate(wiring['configs'])}
+    # An unreachable host adds neither a URL nor a config; a plan without models, no filter.
+    hosts['gpu1']['bindings'] = _bound('127.0.0.1')
+    hosts['gpu2']['plan'] = _plan(('ollama', 11434))
+    wiring = topo.ollama_wiring('app1', hosts, _multi())
+    assert wiring['urls'] == ['http://10.0.0.12:11434'] and wiring['configs'] == [{}]
+    assert wiring['api_configs'] == {}
 
 
 def _bound(*addresses, ports=(11434,)):
@@ -246,7 +271,7 @@ def test_ollama_wiring_unpublished_host_is_unreachable_and_never_the_embedder():
     # gpu1 binds its Ollama on the loopback only (ollama_publish: loopback, nothing for app1).
     hosts = {'gpu1': {'plan': _plan(('ollama', 11434), embedding='nomic-embed-text:v1.5'), 'bindings': _bound('127.0.0.1')}}
     wiring = topo.ollama_wiring('app1', hosts, _multi())
-    assert wiring == {'urls': [], 'unreachable': [{'host': 'gpu1', 'url': 'http://gpu1:11434'}],
+    assert wiring == {'urls': [], 'configs': [], 'api_configs': {}, 'unreachable': [{'host': 'gpu1', 'url': 'http://gpu1:11434'}],
                       'embedding': {'model': '', 'url': ''}}
     # Nothing known about its bindings (not in the play, no fact cache): unreachable too.
     assert topo.ollama_wiring('app1', {'gpu1': {'plan': _plan(('ollama', 11434))}})['urls'] == []
@@ -270,7 +295,7 @@ def test_ollama_wiring_follows_what_the_role_binds():
 
 def test_ollama_wiring_skips_hosts_without_a_plan():
     wiring = topo.ollama_wiring('h1', {'h1': {'plan': {}}, 'gpu2': None}, _single())
-    assert wiring == {'urls': [], 'unreachable': [], 'embedding': {'model': '', 'url': ''}}
+    assert wiring == {'urls': [], 'configs': [], 'api_configs': {}, 'unreachable': [], 'embedding': {'model': '', 'url': ''}}
 
 
 def test_ollama_wiring_rejects_bad_input():
