@@ -755,7 +755,7 @@ def _first_fit(candidates, others, context, ctx_plan):
 
 
 def _plan_auto(catalog, context_length, wanted, ctx_plan, warnings):
-    """The best model per purpose (see docs/vram-planning.md, "How auto chooses").
+    """The best model per purpose (docs/vram-planning.md, "Selection rules").
 
     1. chat is the highest-ranked model that fits with the embedding model at a selection
        context (8192 or 4096 on GPUs, 4096 on the CPU); reasoning and code the highest-ranked

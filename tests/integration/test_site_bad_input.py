@@ -172,7 +172,10 @@ def test_valid_multi_host_inventory_is_wired(tmp_path, run_playbook):
     for task in report['plays'][0]['tasks']:
         if task['task']['name'].endswith('Work out the Ollama servers and the embedding model of this app host'):
             ollama = {host: res.get('ansible_facts', {}).get('owu_ollama') for host, res in task['hosts'].items()}
-    assert ollama['app1'] == {'urls': ['http://192.0.2.11:11434'], 'unreachable': [],
+    # Each server's models become Open WebUI's model list for that connection (OLLAMA_API_CONFIGS).
+    served = {'model_ids': ['qwen2.5:0.5b-instruct-q4_K_M', 'nomic-embed-text:v1.5']}
+    assert ollama['app1'] == {'urls': ['http://192.0.2.11:11434'], 'configs': [served], 'api_configs': {'0': served},
+                              'unreachable': [],
                               'embedding': {'model': 'nomic-embed-text:v1.5', 'url': 'http://192.0.2.11:11434'}}
     assert ollama['gpu1'] is None and ollama['data1'] is None
     # Nothing but the argument-spec checks, the connection step and the always-tagged deploy lock /

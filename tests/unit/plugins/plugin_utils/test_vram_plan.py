@@ -94,6 +94,10 @@ HOSTS = {
         'chat': 'llama3.3:70b-instruct-q4_K_M', 'fast': 'llama3.3:70b-instruct-q4_K_M',
         'reasoning': 'deepseek-r1:70b-llama-distill-q4_K_M', 'code': 'qwen2.5-coder:32b-instruct-q4_K_M',
         'embedding': EMB}),
+    '2x80gib': (gpus(81559, count=2, name='NVIDIA H100 80GB HBM3', cc='9.0'), 'gpu', 32768, 4, {
+        'chat': 'llama3.3:70b-instruct-q4_K_M', 'fast': 'llama3.2:3b-instruct-q4_K_M',
+        'reasoning': 'deepseek-r1:70b-llama-distill-q4_K_M', 'code': 'qwen2.5-coder:32b-instruct-q4_K_M',
+        'embedding': EMB}),
     '4x80gib': (gpus(81559, count=4, name='NVIDIA H100 80GB HBM3', cc='9.0'), 'gpu', 32768, 4, {
         'chat': 'llama3.3:70b-instruct-q4_K_M', 'fast': 'llama3.2:3b-instruct-q4_K_M',
         'reasoning': 'deepseek-r1:70b-llama-distill-q4_K_M', 'code': 'qwen2.5-coder:32b-instruct-q4_K_M',
@@ -350,7 +354,7 @@ def test_no_plan_goes_over_usable_memory(name):
     assert plan['max_loaded_models'] >= 2
 
 
-@pytest.mark.parametrize('name', ['2x16gib', '2x24gib', '4x16gib', '4x80gib'])
+@pytest.mark.parametrize('name', ['2x16gib', '2x24gib', '4x16gib', '2x80gib', '4x80gib'])
 def test_every_gpu_of_a_multi_gpu_host_holds_a_model(name):
     plan = _plan(name)
     held = set(index for row in plan['models'] for index in row['gpu_indices'])
