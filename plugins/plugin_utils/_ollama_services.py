@@ -181,9 +181,11 @@ def model_volumes(containers, model_dir=MODEL_DIR):
     return [found[volume] for volume in sorted(found)]
 
 
-def _model_key(name):
-    """``llama3.1``, ``Llama3.1:LATEST`` and ``registry.ollama.ai/library/llama3.1:latest`` -> ``llama3.1:latest``."""
-    name = str(name or '').strip().lower()
+def model_name(name):
+    """A model name as Ollama's ``/api/tags`` ``model`` field shows it: ``name:tag`` (``latest``
+    when no tag is given), without the default registry and namespace
+    (``registry.ollama.ai/library/llama3.1`` -> ``llama3.1:latest``); the case is kept."""
+    name = str(name or '').strip()
     for prefix in ('registry.ollama.ai/', 'library/'):
         if name.startswith(prefix):
             name = name[len(prefix):]
@@ -191,6 +193,11 @@ def _model_key(name):
     if not sep or '/' in tag:
         repo, tag = name, 'latest'
     return '%s:%s' % (repo, tag or 'latest')
+
+
+def _model_key(name):
+    """``llama3.1``, ``Llama3.1:LATEST`` and ``registry.ollama.ai/library/llama3.1:latest`` -> ``llama3.1:latest``."""
+    return model_name(str(name or '').lower())
 
 
 def unreferenced_models(server_models, referenced):

@@ -43,6 +43,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.numberone.owu.plugins.plugin_utils._ollama_services import model_name
+
 GROUP_ALL = 'owu'
 GROUP_GPU = 'owu_gpu'
 GROUP_APP = 'owu_app'
@@ -483,17 +485,6 @@ def ollama_wiring(app_host, ollama_hosts, topology=None):
             'embedding': embedding}
 
 
-def _ollama_name(name):
-    """A model name as Ollama's /api/tags ``model`` field shows it: ``name:tag`` (``latest`` when
-    no tag is given), without the default registry and namespace."""
-    name = str(name or '').strip()
-    for prefix in ('registry.ollama.ai/library/', 'registry.ollama.ai/', 'library/'):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-            break
-    return name if ':' in name.rsplit('/', 1)[-1] else name + ':latest'
-
-
 def _served_models(plan):
     """The Open WebUI connection config of one Ollama server of a host (see ollama_wiring)."""
     if not isinstance(plan.get('models'), list):
@@ -501,6 +492,6 @@ def _served_models(plan):
     names = [row.get('tag') if isinstance(row, dict) else row for row in plan['models']] + list(plan.get('keep') or [])
     out = []
     for name in names:
-        if name and _ollama_name(name) not in out:
-            out.append(_ollama_name(name))
+        if name and model_name(name) not in out:
+            out.append(model_name(name))
     return {'model_ids': out} if out else {}

@@ -49,8 +49,6 @@ MIB = 1024 ** 2
 
 # Per device and runner process: the CUDA/ROCm context (ml/device.go MinimumMemory, 457 MiB).
 RUNNER_CONTEXT_BYTES = 457 * MIB
-# Kept for callers of the previous name.
-CUDA_MINIMUM_BYTES = RUNNER_CONTEXT_BYTES
 # llama.cpp's --fit keeps this much free per device unless LLAMA_ARG_FIT_TARGET says otherwise
 # (common/arg.cpp, fit_params_target default 1024 MiB); the plan always sets it.
 FIT_TARGET_MIB_DEFAULT = 1024
@@ -63,7 +61,6 @@ OLLAMA_LOAD_SHARE = 0.8
 IN_USE_STEP_BYTES = 256 * MIB
 # Generation batch sizes and surcharges of sched.go (automaticGenerationBatch).
 BATCH_DEFAULT = 512
-DEFAULT_BATCH = BATCH_DEFAULT
 BATCH_SURCHARGE = {512: 0, 1024: 768 * MIB, 2048: 2 * GIB}
 # Bytes per KV cache element (OLLAMA_KV_CACHE_TYPE).
 KV_CACHE_BYTES = {'f16': 2.0, 'q8_0': 1.0, 'q4_0': 0.5}
@@ -754,6 +751,19 @@ def _first_fit(candidates, others, context, ctx_plan):
     return None
 
 
+def _raise_parallel(ctx_plan, holds, context):
+    """Parallel slots left automatic on a team box (a GPU plan with TEAM_MIN_GIB usable or more):
+    the first of TEAM_PARALLEL at which ``holds(context)`` still does, else 1. Sets
+    ctx_plan['num_parallel']."""
+    if ctx_plan['mode'] != 'gpu' or not ctx_plan['parallel_auto'] or ctx_plan['usable'] / GIB + _EPSILON < TEAM_MIN_GIB:
+        return
+    for parallel in TEAM_PARALLEL:
+        ctx_plan['num_parallel'] = parallel
+        if holds(context):
+            return
+    ctx_plan['num_parallel'] = 1
+
+
 def _plan_auto(catalog, context_length, wanted, ctx_plan, warnings):
     """The best model per purpose (docs/vram-planning.md, "Selection rules").
 
@@ -831,13 +841,7 @@ def _plan_auto(catalog, context_length, wanted, ctx_plan, warnings):
             if base < ctx <= _context_ceiling(ctx_plan) and holds(ctx):
                 context = ctx
                 break
-    if gpu and ctx_plan['parallel_auto'] and ctx_plan['usable'] / GIB + _EPSILON >= TEAM_MIN_GIB:
-        for parallel in TEAM_PARALLEL:
-            ctx_plan['num_parallel'] = parallel
-            if holds(context):
-                break
-        else:
-            ctx_plan['num_parallel'] = 1
+    _raise_parallel(ctx_plan, holds, context)
 
     if 'fast' in wanted:
         picks['fast'] = fast or chat  # without a dedicated one, the chat model doubles as the fast one
@@ -894,14 +898,8 @@ def _plan_explicit(catalog, models, context_length, ctx_plan, errors):
         if holds(ctx):
             context = ctx
             break
-    if (ctx_plan['mode'] == 'gpu' and ctx_plan['parallel_auto'] and entries
-            and ctx_plan['usable'] / GIB + _EPSILON >= TEAM_MIN_GIB):
-        for parallel in TEAM_PARALLEL:
-            ctx_plan['num_parallel'] = parallel
-            if holds(context):
-                break
-        else:
-            ctx_plan['num_parallel'] = 1
+    if entries:
+        _raise_parallel(ctx_plan, holds, context)
     return selection, context
 
 
