@@ -18,8 +18,10 @@ Input
     ``hosts``: one dict per host of ``owu`` with the host's settings, keys (all optional):
     ``address`` (owu_internal_address), ``address_source`` (where it came from, for messages),
     ``exposure``, ``domain``, ``acme_email``, ``acme_ca``, ``tls_certificate``, ``tls_key``,
-    ``tls_certificate_exists``, ``tls_key_exists``, ``lan_address``, ``firewall_extra_ports``,
-    ``docker_network``.
+    ``tls_certificate_exists``, ``tls_key_exists``, ``lan_address``, ``lan_hostname``,
+    ``lan_subnets`` (None = the host's own subnet), ``lan_ca_certificate``, ``lan_ca_key`` (and their
+    ``..._exists``), ``default_ipv4`` (``{'address', 'netmask'}`` of the host's default IPv4 route,
+    from its facts; empty when unknown), ``firewall_extra_ports``, ``docker_network``.
     No port: each service role owns its ports and publishes what it binds (``<role>_bindings``,
     set by its ``check`` entry point); ``host_ports`` reads those in the second step.
 
@@ -71,6 +73,11 @@ DEFAULTS = {
     'tls_certificate': '',
     'tls_key': '',
     'lan_address': '',
+    'lan_hostname': '',
+    'lan_subnets': None,
+    'lan_ca_certificate': '',
+    'lan_ca_key': '',
+    'default_ipv4': {},
     'firewall_extra_ports': [],
     'docker_network': 'owu',
 }
@@ -82,6 +89,9 @@ DOMAIN_RE = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9
 EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 HTTPS_URL_RE = re.compile(r'^https://[^/\s?#@]+(/[^\s]*)?$')
 EXTRA_PORT_RE = re.compile(r'^([0-9]{1,5})(/(tcp|udp))?$')
+# A LAN host name: one label (mDNS/hosts-file names such as `llm`) or several (llm.home.arpa).
+HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+                         r'(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$')
 
 
 class TopologyInputError(ValueError):
@@ -233,7 +243,7 @@ def _validate_host(name, settings, roles, multi_host):
     exposure = settings['exposure']
     if exposure not in EXPOSURES:
         errors.append('%s: owu_exposure is %r: use one of local (Open WebUI on 127.0.0.1, reach it by SSH tunnel), '
-                      'lan (Open WebUI on the LAN, plain HTTP) or public (HTTPS through the reverse proxy, '
+                      'lan (HTTPS on the LAN from a local CA, with the firewall) or public (HTTPS through the reverse proxy, '
                       'with the firewall)' % (name, exposure))
     address = str(settings.get('address') or '')
     if multi_host and not _is_ip(address):
@@ -285,10 +295,89 @@ def _validate_host(name, settings, roles, multi_host):
             errors.append('%s: owu_acme_ca %r is not an https:// ACME directory URL (e.g. %s)' % (name, acme_ca, LETS_ENCRYPT))
         if cert and email:
             warnings.append('%s: owu_tls_certificate is set, so owu_acme_email is not used' % name)
-    if exposure == 'lan' and 'app' in roles:
-        warnings.append('%s: owu_exposure is lan: Open WebUI is published on %s (openwebui_port) in plain HTTP, '
-                        'without the firewall' % (name, lan or '0.0.0.0'))
+    if exposure != 'lan' and settings.get('lan_subnets') is not None:
+        warnings.append('%s: owu_lan_subnets is set but owu_exposure is %s: only the lan profile uses it' % (name, exposure))
     return errors, warnings
+
+
+def host_subnet(default_ipv4):
+    """The network of a host's default IPv4 route (``{'address', 'netmask'}`` from its facts), as
+    ``a.b.c.d/n``; '' when unknown."""
+    default_ipv4 = default_ipv4 if isinstance(default_ipv4, dict) else {}
+    address = str(default_ipv4.get('address') or '')
+    netmask = str(default_ipv4.get('netmask') or '')
+    if not address or not netmask:
+        return ''
+    try:
+        return str(ipaddress.ip_network('%s/%s' % (address, netmask), strict=False))
+    except ValueError:
+        return ''
+
+
+def lan_settings(name, settings, roles):
+    """The ``lan`` profile of one host: ``(errors, lan)``.
+
+    ``lan``: ``subnets`` (the networks that may reach the reverse proxy's ports: owu_lan_subnets,
+    default the host's own subnet), and on an app host ``address`` (the LAN IP the certificate
+    and the TLS default name are for: owu_lan_address, else the default route's address),
+    ``hostname`` (owu_lan_hostname, optional), ``names`` (what the proxy serves, the host name
+    first: users open it), ``ca`` (``internal``: Caddy's own CA; ``provided``: the CA certificate
+    and key in owu_lan_ca_certificate / owu_lan_ca_key sign).
+    """
+    errors = []
+    raw = settings.get('lan_subnets')
+    default = host_subnet(settings.get('default_ipv4'))
+    subnets = []
+    if raw is None:
+        if default:
+            subnets = [default]
+        else:
+            errors.append('%s: owu_exposure is lan but this host\'s subnet is unknown (no default IPv4 route in its '
+                          'facts): set owu_lan_subnets to the networks whose devices may open Open WebUI, e.g. '
+                          '["192.168.1.0/24"]' % name)
+    elif isinstance(raw, (str, bytes, dict)) or not isinstance(raw, (list, tuple)) or not raw:
+        errors.append('%s: owu_lan_subnets is %r: use a non-empty list of networks whose devices may open Open WebUI, '
+                      'e.g. ["192.168.1.0/24", "fd00:1::/64"] (or leave it unset for this host\'s subnet%s)' % (
+                          name, raw, ', ' + default if default else ''))
+    else:
+        for entry in raw:
+            try:
+                subnets.append(str(ipaddress.ip_network(str(entry).strip(), strict=True)))
+            except ValueError:
+                try:
+                    hint = ': did you mean %s?' % ipaddress.ip_network(str(entry).strip(), strict=False)
+                except ValueError:
+                    hint = ': use a network in CIDR form such as 192.168.1.0/24'
+                errors.append('%s: owu_lan_subnets has %r, which is not a network%s' % (name, entry, hint))
+    lan = {'subnets': subnets}
+    if 'app' not in roles:
+        return errors, lan
+    hostname = str(settings.get('lan_hostname') or '')
+    if hostname and (_is_ip(hostname) or not HOSTNAME_RE.match(hostname)):
+        errors.append('%s: owu_lan_hostname %r is not a host name: use the name LAN devices open, such as '
+                      'llm.home.arpa or llm.local (no scheme, port or path), or "" for the address only' % (name, hostname))
+    address = str(settings.get('lan_address') or '')
+    if address in WILDCARDS or not _is_ip(address):
+        address = str((settings.get('default_ipv4') or {}).get('address') or '') \
+            if isinstance(settings.get('default_ipv4'), dict) else ''
+    if not address:
+        errors.append('%s: owu_exposure is lan but this host\'s LAN address is unknown (no default IPv4 route in its '
+                      'facts): set owu_lan_address to the IP address LAN devices reach it at' % name)
+    cert = str(settings.get('lan_ca_certificate') or '')
+    key = str(settings.get('lan_ca_key') or '')
+    if bool(cert) != bool(key):
+        errors.append('%s: owu_lan_ca_certificate and owu_lan_ca_key must be set together (controller paths of your '
+                      'CA\'s PEM certificate and its private key); only %s is set' % (
+                          name, 'owu_lan_ca_certificate' if cert else 'owu_lan_ca_key'))
+    elif cert:
+        for variable, path, exists in (('owu_lan_ca_certificate', cert, settings.get('lan_ca_certificate_exists')),
+                                       ('owu_lan_ca_key', key, settings.get('lan_ca_key_exists'))):
+            if exists is False:
+                errors.append('%s: %s %s does not exist on the controller: fix the path' % (name, variable, path))
+    lan.update({'address': address, 'hostname': hostname,
+                'names': [n for n in (hostname, address) if n],
+                'ca': 'provided' if cert and key else 'internal'})
+    return errors, lan
 
 
 def build(groups, hosts):
@@ -343,6 +432,10 @@ def build(groups, hosts):
         host_errors, host_warnings = _validate_host(name, host, roles, multi_host)
         errors += host_errors
         warnings += host_warnings
+        lan = {}
+        if host['exposure'] == 'lan':
+            lan_errors, lan = lan_settings(name, host, roles)
+            errors += lan_errors
         if multi_host and _is_ip(address):
             by_address.setdefault(str(ipaddress.ip_address(address)), []).append(name)
         result_hosts[name] = {
@@ -350,6 +443,7 @@ def build(groups, hosts):
             'site_roles': [role for group, role in SITE_ROLES if group == 'all' or group in roles],
             'wiring': {
                 'exposure': host['exposure'],
+                'lan': lan,
                 'network': host['docker_network'],
                 'address': address,
                 'publish': publish,

@@ -129,6 +129,18 @@ def test_unknown_exposure(tmp_path, run_playbook):
     _assert_refused(run, "owu_exposure is 'internet'")
 
 
+def test_lan_subnet_that_is_not_a_network(tmp_path, run_playbook):
+    run = _run(tmp_path, run_playbook, _inventory(
+        gpu={'h1': _host()}, app={'h1': {}}, group_vars={'owu_exposure': 'lan', 'owu_lan_subnets': ['192.168.1.5/24']}))
+    _assert_refused(run, "owu_lan_subnets has '192.168.1.5/24', which is not a network: did you mean 192.168.1.0/24?")
+
+
+def test_lan_hostname_with_a_scheme(tmp_path, run_playbook):
+    run = _run(tmp_path, run_playbook, _inventory(
+        gpu={'h1': _host()}, app={'h1': {}}, group_vars={'owu_exposure': 'lan', 'owu_lan_hostname': 'https://llm.home.arpa'}))
+    _assert_refused(run, 'owu_lan_hostname', 'is not a host name: use the name LAN devices open')
+
+
 def test_two_data_hosts(tmp_path, run_playbook):
     run = _run(tmp_path, run_playbook, _inventory(
         app={'h1': _host(owu_internal_address='192.0.2.11')},
@@ -296,6 +308,10 @@ ROLE_CASES = [
     ('langfuse_stack', {'langfuse_stack_salt': 'short-salt'}, 'langfuse_stack_salt'),
     ('pipelines', {'pipelines_api_key': '0p3n-w3bu!'}, 'pipelines_api_key'),
     ('openwebui', {'openwebui_admin_email': 'admin'}, 'openwebui_admin_email'),
+    ('openwebui', {'openwebui_database': 'mysql'}, 'value of openwebui_database must be one of: sqlite, postgres'),
+    ('openwebui', {'openwebui_database_url': 'postgresql://u:long-enough-password@db.example.org/owu'},
+     'is used only with openwebui_database: postgres'),
+    ('openwebui', {'openwebui_database': 'postgres', 'openwebui_postgres_password': 'short'}, 'openwebui_postgres_password'),
     # Ollama embeddings asked for, but no reachable Ollama plan has an embedding model (the wiring
     # numberone.owu.topology computes in the first play, before this check).
     ('openwebui', {'openwebui_rag_embedding_engine': 'ollama', 'ollama_models': ['qwen2.5:0.5b-instruct-q4_K_M']},

@@ -82,10 +82,91 @@ def test_gpu_host_that_is_also_the_only_app_host_does_not_publish_ollama():
     assert result['hosts']['data1']['wiring']['publish']['qdrant'] == ['10.0.0.3']
 
 
-def test_lan_exposure_is_a_warning():
-    lan = _single(exposure='lan', lan_address='192.0.2.10')
-    assert lan['errors'] == []
-    assert any('plain HTTP' in w and '192.0.2.10' in w for w in lan['warnings'])
+# ------------------------------------------------------------------ the lan profile
+
+ROUTE = {'address': '192.168.1.20', 'netmask': '255.255.255.0'}
+
+
+def test_lan_defaults_to_the_hosts_own_subnet_and_address():
+    result = _single(exposure='lan', default_ipv4=ROUTE)
+    assert result['errors'] == []
+    assert result['hosts']['h1']['wiring']['lan'] == {
+        'subnets': ['192.168.1.0/24'], 'address': '192.168.1.20', 'hostname': '', 'names': ['192.168.1.20'],
+        'ca': 'internal'}
+
+
+def test_lan_hostname_comes_first_and_lan_address_wins():
+    result = _single(exposure='lan', default_ipv4=ROUTE, lan_address='192.168.1.99', lan_hostname='llm.home.arpa',
+                     lan_subnets=['192.168.1.0/24', '10.8.0.0/16', 'fd00:1::/64'])
+    assert result['errors'] == []
+    lan = result['hosts']['h1']['wiring']['lan']
+    assert lan['names'] == ['llm.home.arpa', '192.168.1.99']
+    assert lan['subnets'] == ['192.168.1.0/24', '10.8.0.0/16', 'fd00:1::/64']
+    # A wildcard lan address (publish on every address) is no name: the route's address is.
+    assert _single(exposure='lan', default_ipv4=ROUTE, lan_address='0.0.0.0')['hosts']['h1']['wiring']['lan'][
+        'names'] == ['192.168.1.20']
+    # A one-label name (hosts file, mDNS) is a name.
+    assert _single(exposure='lan', default_ipv4=ROUTE, lan_hostname='llm')['errors'] == []
+
+
+def test_lan_gpu_only_host_gets_only_the_subnets():
+    def host(address):
+        return {'address': address, 'exposure': 'lan', 'default_ipv4': {'address': address, 'netmask': '255.255.0.0'}}
+    hosts = {'gpu1': host('10.0.0.11'), 'app1': host('10.0.0.20')}
+    result = topo.build(_groups(['gpu1'], ['app1']), hosts)
+    assert result['errors'] == []
+    assert result['hosts']['gpu1']['wiring']['lan'] == {'subnets': ['10.0.0.0/16']}
+    assert result['hosts']['app1']['wiring']['lan']['names'] == ['10.0.0.20']
+
+
+@pytest.mark.parametrize('subnets, message', [
+    (['192.168.1.5/24'], "owu_lan_subnets has '192.168.1.5/24', which is not a network: did you mean 192.168.1.0/24?"),
+    (['home'], "owu_lan_subnets has 'home', which is not a network: use a network in CIDR form"),
+    ([], 'owu_lan_subnets is []: use a non-empty list of networks'),
+    ('192.168.1.0/24', "owu_lan_subnets is '192.168.1.0/24': use a non-empty list"),
+])
+def test_lan_subnets_must_be_networks(subnets, message):
+    result = _single(exposure='lan', default_ipv4=ROUTE, lan_subnets=subnets)
+    assert len(result['errors']) == 1
+    assert result['errors'][0].startswith('h1: ' + message)
+
+
+def test_lan_without_facts_names_the_variables_to_set():
+    errors = _single(exposure='lan')['errors']
+    assert any('owu_lan_subnets' in e and 'subnet is unknown' in e for e in errors)
+    assert any('owu_lan_address' in e and 'LAN address is unknown' in e for e in errors)
+    assert _single(exposure='lan', lan_subnets=['192.168.1.0/24'], lan_address='192.168.1.20')['errors'] == []
+
+
+@pytest.mark.parametrize('hostname', ['https://llm.home.arpa', 'llm.home.arpa:443', '192.168.1.20', 'under_score', '-x'])
+def test_lan_hostname_must_be_a_host_name(hostname):
+    errors = _single(exposure='lan', default_ipv4=ROUTE, lan_hostname=hostname)['errors']
+    assert len(errors) == 1 and 'owu_lan_hostname %r is not a host name' % hostname in errors[0]
+
+
+def test_lan_ca_of_the_user():
+    ok = _single(exposure='lan', default_ipv4=ROUTE, lan_ca_certificate='ca.pem', lan_ca_key='ca.key',
+                 lan_ca_certificate_exists=True, lan_ca_key_exists=True)
+    assert ok['errors'] == []
+    assert ok['hosts']['h1']['wiring']['lan']['ca'] == 'provided'
+    half = _single(exposure='lan', default_ipv4=ROUTE, lan_ca_certificate='ca.pem')['errors']
+    assert len(half) == 1 and 'must be set together' in half[0] and 'only owu_lan_ca_certificate is set' in half[0]
+    missing = _single(exposure='lan', default_ipv4=ROUTE, lan_ca_certificate='ca.pem', lan_ca_key='ca.key',
+                      lan_ca_certificate_exists=False, lan_ca_key_exists=True)['errors']
+    assert missing == ['h1: owu_lan_ca_certificate ca.pem does not exist on the controller: fix the path']
+
+
+def test_lan_settings_outside_lan():
+    result = _single(exposure='public', domain='chat.example.org', acme_email='a@example.org',
+                     lan_subnets=['192.168.1.0/24'])
+    assert result['hosts']['h1']['wiring']['lan'] == {}
+    assert any('owu_lan_subnets is set but owu_exposure is public' in w for w in result['warnings'])
+
+
+def test_host_subnet():
+    assert topo.host_subnet(ROUTE) == '192.168.1.0/24'
+    assert topo.host_subnet({'address': '10.1.2.3', 'netmask': '255.255.240.0'}) == '10.1.0.0/20'
+    assert topo.host_subnet({}) == topo.host_subnet(None) == topo.host_subnet({'address': 'x', 'netmask': 'y'}) == ''
 
 
 # ------------------------------------------------------------------ ports (second step)
