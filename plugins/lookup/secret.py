@@ -86,7 +86,6 @@ _raw:
 import os
 import re
 import secrets
-import stat
 import string
 import uuid
 
@@ -94,7 +93,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.numberone.owu.plugins.plugin_utils._secret_store import NAME_RE_TEXT, ensure_dir
+from ansible_collections.numberone.owu.plugins.plugin_utils._secret_store import NAME_RE_TEXT, ensure_dir, tighten_file
 
 ALPHABETS = {
     'alnum': string.ascii_letters + string.digits,
@@ -124,8 +123,7 @@ def read_or_create(directory, name, length, chars, prefix=''):
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
-            os.chmod(path, 0o600)
+        tighten_file(path)
         with open(path, 'r') as handle:
             value = handle.read().strip()
         if not value:

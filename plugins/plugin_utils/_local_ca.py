@@ -21,9 +21,8 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import stat
 
-from ansible_collections.numberone.owu.plugins.plugin_utils._secret_store import NAME_RE_TEXT, ensure_dir
+from ansible_collections.numberone.owu.plugins.plugin_utils._secret_store import NAME_RE_TEXT, ensure_dir, tighten_file, write_file
 
 VALID_DAYS = 3650
 NAME_RE = re.compile(NAME_RE_TEXT)
@@ -31,14 +30,6 @@ NAME_RE = re.compile(NAME_RE_TEXT)
 
 class LocalCAError(ValueError):
     """The store holds half a CA, or an input is not usable (the message names the fix)."""
-
-
-def _write(path, data):
-    fd = os.open(path + '.tmp', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, 'wb') as handle:
-        handle.write(data)
-    os.chmod(path + '.tmp', 0o600)
-    os.replace(path + '.tmp', path)
 
 
 def create(common_name, now=None):
@@ -82,8 +73,7 @@ def ensure(directory, name, common_name):
     have = [os.path.isfile(p) for p in (cert_path, key_path)]
     if all(have):
         for path in (cert_path, key_path):
-            if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
-                os.chmod(path, 0o600)
+            tighten_file(path)
         return {'certificate': cert_path, 'key': key_path, 'created': False}
     if any(have):
         present, missing = (cert_path, key_path) if have[0] else (key_path, cert_path)
@@ -91,6 +81,6 @@ def ensure(directory, name, common_name):
                            'secret store back), or delete %s to make a new CA (every device must then install the '
                            'new root certificate)' % (present, missing, present))
     cert_pem, key_pem = create(common_name)
-    _write(key_path, key_pem)
-    _write(cert_path, cert_pem)
+    write_file(directory, name + '.key', key_pem.decode('ascii'))
+    write_file(directory, name + '.crt', cert_pem.decode('ascii'))
     return {'certificate': cert_path, 'key': key_path, 'created': True}

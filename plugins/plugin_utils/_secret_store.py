@@ -43,6 +43,24 @@ def ensure_dir(path):
         os.chmod(path, 0o700)
 
 
+def tighten_file(path):
+    """Give a store file that others may read mode 0600 again."""
+    if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
+        os.chmod(path, 0o600)
+
+
+def write_file(directory, name, text):
+    """Write ``text`` as ``directory/name``, mode 0600, atomically: through a dot file, which
+    ``read_store`` never takes for a secret."""
+    final = os.path.join(directory, name)
+    tmp = os.path.join(directory, '.%s.tmp' % name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, final)
+
+
 def read_store(path):
     """The secrets in the store ``path`` as {name: value}; {} when the directory does not exist.
 
@@ -77,13 +95,7 @@ def write_store(path, secrets, check_mode=False):
     for name in names:
         if not _name_ok(name):
             raise SecretStoreError('the bundle holds a secret named %r, which is not a secret name' % name)
-        final = os.path.join(path, name)
-        tmp = os.path.join(path, '.%s.restore' % name)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(secrets[name] + '\n')
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, final)
+        write_file(path, name, secrets[name] + '\n')
     return names
 
 

@@ -325,8 +325,9 @@ def lan_settings(name, settings, roles):
     and key in owu_lan_ca_certificate / owu_lan_ca_key sign).
     """
     errors = []
+    route = settings.get('default_ipv4') if isinstance(settings.get('default_ipv4'), dict) else {}
     raw = settings.get('lan_subnets')
-    default = host_subnet(settings.get('default_ipv4'))
+    default = host_subnet(route)
     subnets = []
     if raw is None:
         if default:
@@ -358,8 +359,7 @@ def lan_settings(name, settings, roles):
                       'llm.home.arpa or llm.local (no scheme, port or path), or "" for the address only' % (name, hostname))
     address = str(settings.get('lan_address') or '')
     if address in WILDCARDS or not _is_ip(address):
-        address = str((settings.get('default_ipv4') or {}).get('address') or '') \
-            if isinstance(settings.get('default_ipv4'), dict) else ''
+        address = str(route.get('address') or '')
     if not address:
         errors.append('%s: owu_exposure is lan but this host\'s LAN address is unknown (no default IPv4 route in its '
                       'facts): set owu_lan_address to the IP address LAN devices reach it at' % name)
